@@ -1,0 +1,58 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian's Python: its sqlite3 module can load SpatiaLite (pyenv builds often cannot).
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || command -v python3)
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+
+.PHONY: help run test lint bench system-run system-test clean
+
+help:
+	@echo "make run    install what is missing, migrate, load the demo data once, serve on :8000"
+	@echo "make test   the whole suite on SpatiaLite and a throwaway PostGIS cluster"
+	@echo "make bench  benchmarks on PostGIS (BENCH lines)"
+	@echo "make lint   ruff and mypy"
+
+# -- system packages (Debian), installed only when missing ---------------------------------
+APT = install_missing() { missing=""; for p in "$$@"; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	--no-install-recommends $$missing >/dev/null; fi; }; install_missing
+
+system-run:
+	@$(APT) python3 python3-venv libsqlite3-mod-spatialite
+
+system-test: system-run
+	@$(APT) postgresql-common
+	@pg=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); pg=$${pg:-15}; \
+	$(APT) postgresql-$$pg postgresql-$$pg-postgis-3
+
+# -- Python environment ---------------------------------------------------------------------
+$(BIN)/.installed: pyproject.toml | system-run
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+# -- the two commands -----------------------------------------------------------------------
+run: system-run $(BIN)/.installed
+	$(BIN)/tourism migrate
+	$(BIN)/tourism seed --if-empty
+	$(BIN)/tourism serve
+
+test: system-test $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: system-test $(BIN)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

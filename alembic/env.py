@@ -1,0 +1,34 @@
+"""Alembic environment: migrations run on SpatiaLite or PostGIS through the sync driver."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from api.db import make_sync_engine
+from api.settings import get_settings
+from geo.base import Base
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations on the connection given by the caller, or on the configured database."""
+    given = context.config.attributes.get("connection")
+    if given is not None:
+        _run(given)
+        return
+    engine = make_sync_engine(context.config.attributes.get("url") or get_settings().database_url)
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported: run `tourism migrate`")
+run_migrations_online()

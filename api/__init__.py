@@ -1,0 +1,1 @@
+"""HTTP and GraphQL layer: the only package that knows Starlette and strawberry."""

@@ -1,0 +1,97 @@
+"""One place builds the app: Starlette with GraphQL, health, and (later) media and QR routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from api.context import Context
+from api.cursors import Cursors
+from api.db import make_async_engine, make_session_factory
+from api.loaders import make_loaders
+from api.schema import build_schema
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("tourism.api")
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI view with a typed context and a session per request."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]):
+        super().__init__(
+            build_schema(production=settings.is_production),
+            graphql_ide=None if settings.is_production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self.settings = settings
+        self.sessions = sessions
+        self.cursors = Cursors(settings.secret_key)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
+                          ) -> Context:
+        """A fresh session, loaders and language for one request."""
+        session = self.sessions()
+        return Context(
+            session=session, settings=self.settings, cursors=self.cursors,
+            loaders=make_loaders(session),
+            accept_language=request.headers.get("accept-language"),
+            request=request if isinstance(request, Request) else None,
+        )
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: AsyncEngine | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> Starlette:
+    """The service's ASGI app; engine and sessions may be given (tests, Lambda warm starts)."""
+    settings = settings or get_settings()
+    owns_engine = engine is None and sessions is None
+    if engine is None:
+        engine = make_async_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                   statement_timeout_ms=settings.statement_timeout_ms)
+    sessions = sessions or make_session_factory(engine)
+    graphql = GraphQLApp(settings, sessions)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                               allow_methods=["GET", "POST"],
+                               allow_headers=["content-type", "accept-language",
+                                              "authorization"])],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    return app

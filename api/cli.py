@@ -1,0 +1,79 @@
+"""The `tourism` command: serve, migrate, seed, synthetic data."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from api import migrations
+from api.db import make_async_engine, make_session_factory, make_sync_engine
+from api.settings import get_settings
+
+app = typer.Typer(help="Smart-tourism backend: destinations, tours, QR audio guides.",
+                  no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          reload: bool = False) -> None:
+    """Serve the API (GraphQL at /graphql) with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    typer.echo(f"Serving on http://{host}:{port}/graphql ({settings.env})")
+    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, log_level="info")
+
+
+@app.command()
+def migrate(revision: str = typer.Argument("head")) -> None:
+    """Migrate the database forward (to the latest revision by default)."""
+    migrations.upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at revision {revision}")
+
+
+@app.command()
+def downgrade(revision: str = typer.Argument(..., help='a revision, or "base"')) -> None:
+    """Migrate the database back to a revision."""
+    migrations.downgrade(get_settings().database_url, revision)
+    typer.echo(f"database at revision {revision}")
+
+
+@app.command()
+def seed(if_empty: bool = typer.Option(False, "--if-empty",
+                                       help="only when there are no destinations yet")) -> None:
+    """Load the demo destinations."""
+    from geo.demo import load_demo
+
+    async def run() -> int:
+        engine = make_async_engine(get_settings().database_url)
+        try:
+            async with make_session_factory(engine)() as session:
+                added = await load_demo(session=session, if_empty=if_empty)
+                await session.commit()
+                return added
+        finally:
+            await engine.dispose()
+
+    added = asyncio.run(run())
+    typer.echo(f"demo data: {added} destinations added" if added
+               else "demo data: already loaded, nothing added")
+
+
+@app.command()
+def synthetic(count: int = typer.Option(10_000, min=1, max=5_000_000),
+              seed: int = 7) -> None:
+    """Add synthetic destinations spread over Vietnam (for benchmarks)."""
+    from geo.synthetic import generate
+
+    engine = make_sync_engine(get_settings().database_url)
+    try:
+        generate(engine, count, seed=seed)
+    finally:
+        engine.dispose()
+    typer.echo(f"{count} synthetic destinations added")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,32 @@
+"""The typed context every resolver gets: session, loaders, settings, language, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from api.cursors import Cursors
+from api.language import language_chain
+from api.loaders import Loaders
+from api.settings import Settings
+from geo.base import utcnow
+
+
+@dataclass
+class Context:
+    """What one GraphQL request works with."""
+
+    session: AsyncSession
+    settings: Settings
+    cursors: Cursors
+    loaders: Loaders
+    accept_language: str | None = None
+    request: Request | None = None
+    now: datetime = field(default_factory=utcnow)
+
+    def chain(self, lang: str | None) -> tuple[str, ...]:
+        """The language chain for a field's `lang` argument or the request's header."""
+        return language_chain(lang, self.accept_language)

@@ -1,0 +1,129 @@
+"""Database engines: SpatiaLite (embedded default) or PostgreSQL + PostGIS, sync and async."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.pool import NullPool
+
+SPATIALITE_MODULE = os.environ.get("TOURISM_SPATIALITE_MODULE", "mod_spatialite")
+
+
+class SpatialiteMissing(RuntimeError):
+    """Raised when SQLite cannot load the SpatiaLite module."""
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether a database URL points at SQLite/SpatiaLite."""
+    return url.startswith("sqlite")
+
+
+def sync_url(url: str) -> str:
+    """The URL for the synchronous driver (migrations, CLI, seeding)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """The URL for the asynchronous driver used by the web app."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _load_spatialite(dbapi_connection: Any) -> None:
+    try:
+        dbapi_connection.enable_load_extension(True)
+        dbapi_connection.load_extension(SPATIALITE_MODULE)
+        dbapi_connection.enable_load_extension(False)
+    except AttributeError as exc:  # Python built without loadable SQLite extensions
+        raise SpatialiteMissing(
+            "this Python's sqlite3 cannot load extensions; use Debian's python3 (see README)"
+        ) from exc
+    except Exception as exc:
+        raise SpatialiteMissing(
+            f"cannot load {SPATIALITE_MODULE}: install Debian's libsqlite3-mod-spatialite"
+        ) from exc
+
+
+def _sqlite_pragmas(cursor: Any) -> None:
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def make_sync_engine(url: str, **kwargs: Any) -> Engine:
+    """A synchronous engine; SpatiaLite is loaded on every new SQLite connection."""
+    url = sync_url(url)
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    _ensure_sqlite_folder(url)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _load_spatialite(dbapi_connection)
+        cursor = dbapi_connection.cursor()
+        _sqlite_pragmas(cursor)
+        cursor.close()
+
+    return engine
+
+
+def make_async_engine(
+    url: str, *, pool_size: int = 5, statement_timeout_ms: int = 0, **kwargs: Any
+) -> AsyncEngine:
+    """An asynchronous engine for the web app, made once per process."""
+    url = async_url(url)
+    if not is_sqlite(url):
+        connect_args: dict[str, Any] = {}
+        if statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+        if kwargs.get("poolclass") is NullPool:
+            return create_async_engine(url, connect_args=connect_args, **kwargs)
+        return create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+            connect_args=connect_args, **kwargs,
+        )
+    _ensure_sqlite_folder(url)
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        async def _setup(conn: Any) -> None:
+            await conn.enable_load_extension(True)
+            try:
+                await conn.load_extension(SPATIALITE_MODULE)
+            except Exception as exc:
+                raise SpatialiteMissing(
+                    f"cannot load {SPATIALITE_MODULE}: install Debian's libsqlite3-mod-spatialite"
+                ) from exc
+            await conn.enable_load_extension(False)
+            for pragma in ("foreign_keys=ON", "busy_timeout=10000", "journal_mode=WAL",
+                           "synchronous=NORMAL"):
+                await conn.execute(f"PRAGMA {pragma}")
+
+        dbapi_connection.run_async(_setup)
+
+    return engine
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

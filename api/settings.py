@@ -1,0 +1,53 @@
+"""Service configuration, read from `TOURISM_*` environment variables only."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-secret-key", "placeholder"})
+DEVELOPMENT_SECRET = "dev-secret-key"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TOURISM_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///var/tourism.sqlite"
+    media_url: str = "file://var/media"
+    s3_endpoint_url: str | None = None
+    media_public_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEVELOPMENT_SECRET
+    cors_origins: list[str] = Field(default_factory=list)
+    #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
+    statement_timeout_ms: int = Field(default=5000, ge=0)
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError(
+                    "TOURISM_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production"
+                )
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs a PostgreSQL TOURISM_DATABASE_URL, not SQLite")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        """Whether the service runs in production mode."""
+        return self.env == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

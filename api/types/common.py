@@ -1,0 +1,125 @@
+"""Shared GraphQL types: points, boxes, GeoJSON, Relay nodes and page info."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import NewType
+
+import strawberry
+
+from geo.errors import DomainError
+from geo.geometry import BBox as BBoxValue
+from geo.geometry import GeoPoint as GeoPointValue
+from geo.geometry import check_bbox, check_point
+
+GeoJSON = strawberry.scalar(
+    NewType("GeoJSON", object),
+    description="An RFC 7946 geometry object, EPSG:4326, positions as [lng, lat].",
+    serialize=lambda v: v,
+    parse_value=lambda v: v,
+)
+
+
+class InvalidId(DomainError):
+    """A global id that this service did not issue."""
+
+    code = "INVALID_ID"
+
+
+@strawberry.type
+class GeoPoint:
+    """A position in WGS84 degrees."""
+
+    lat: float
+    lng: float
+
+    @classmethod
+    def of(cls, point: GeoPointValue) -> GeoPoint:
+        """The GraphQL view of a point."""
+        return cls(lat=point.lat, lng=point.lng)
+
+
+@strawberry.type
+class BBox:
+    """A box in degrees."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def of(cls, box: BBoxValue) -> BBox:
+        """The GraphQL view of a box."""
+        return cls(west=box.west, south=box.south, east=box.east, north=box.north)
+
+
+@strawberry.input
+class GeoPointInput:
+    """A position in WGS84 degrees."""
+
+    lat: float
+    lng: float
+
+    def checked(self, field: str = "near") -> GeoPointValue:
+        """The validated point."""
+        return check_point(self.lat, self.lng, field=field)
+
+
+@strawberry.input
+class BBoxInput:
+    """A box in degrees: west < east, south < north."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def checked(self) -> BBoxValue:
+        """The validated box."""
+        return check_bbox(self.west, self.south, self.east, self.north)
+
+
+@strawberry.interface(description="An object with a global id (Relay).")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    """Where a page stands in its list."""
+
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def to_global_id(type_name: str, key: int | str) -> strawberry.ID:
+    """The opaque global id of an object."""
+    raw = f"{type_name}:{key}".encode()
+    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+
+
+def from_global_id(global_id: str, expected: str | None = None) -> tuple[str, str]:
+    """(type name, key) of a global id; InvalidId when malformed or of another type."""
+    try:
+        if len(global_id) > 200:
+            raise ValueError("too long")
+        raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
+        type_name, key = raw.split(":", 1)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidId(f"{global_id!r} is not a valid id", field="id") from exc
+    if expected is not None and type_name != expected:
+        raise InvalidId(f"{global_id!r} is not the id of a {expected}", field="id")
+    return type_name, key
+
+
+def int_key(global_id: str, expected: str) -> int:
+    """The integer key of a global id of the expected type."""
+    _, key = from_global_id(global_id, expected)
+    if not key.isdigit() or len(key) > 18:
+        raise InvalidId(f"{global_id!r} is not a valid id", field="id")
+    return int(key)
+

@@ -1,0 +1,199 @@
+"""GraphQL types of destinations, written by hand over the geo models."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from api.language import Localized, pick
+from api.types.common import GeoPoint, Node, to_global_id
+from geo import hours as opening
+from geo import models
+from geo.hours import LOCAL_TZ
+
+DestinationCategory = strawberry.enum(
+    Enum("DestinationCategory", {c.name: c.value for c in models.Category}),  # type: ignore[misc]
+    description="What kind of place a destination is.",
+)
+HeritageRanking = strawberry.enum(
+    Enum("HeritageRanking", {r.name: r.value for r in models.HeritageRanking}),  # type: ignore[misc]
+    description="The state's ranking of a relic: special national, national or provincial.",
+)
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="A text in the visitor's language, or the nearest fallback.")
+class LocalizedText:
+    text: str
+    lang: str = strawberry.field(description="BCP 47 tag of the language the text is in.")
+
+    @classmethod
+    def of(cls, found: Localized | None) -> LocalizedText | None:
+        """The GraphQL view of a picked text."""
+        return cls(text=found.text, lang=found.lang) if found else None
+
+
+@strawberry.type
+class Province:
+    """A province of Vietnam."""
+
+    model: strawberry.Private[models.Province]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.model.code
+
+    @strawberry.field
+    def name(self) -> str:
+        found = pick(self.model.name, self.chain)
+        return found.text if found else self.model.code
+
+
+@strawberry.type
+class Price:
+    """A ticket or price line, in Vietnamese đồng."""
+
+    label: LocalizedText | None
+    amount_vnd: int
+
+
+@strawberry.type
+class OpeningPeriod:
+    """Open from `opens` to `closes` (local time, HH:MM) on a weekday (1 = Monday)."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+@strawberry.type
+class OpeningHours:
+    """Weekly opening hours in the destination's time zone."""
+
+    timezone: str
+    always_open: bool
+    periods: list[OpeningPeriod]
+
+
+@strawberry.type
+class Contact:
+    """How to reach a destination."""
+
+    phone: str | None
+    email: str | None
+    website: str | None
+
+
+@strawberry.type
+class Accessibility:
+    """What a visitor with reduced mobility should know."""
+
+    wheelchair: bool | None
+    notes: LocalizedText | None
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@strawberry.type(description="A place to visit: texts come in the visitor's language.")
+class Destination(Node):
+    model: strawberry.Private[models.Destination]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @classmethod
+    def from_model(cls, model: models.Destination, chain: tuple[str, ...]) -> Destination:
+        """The GraphQL view of a destination in a language chain."""
+        return cls(id=to_global_id("Destination", model.id), model=model, chain=chain)
+
+    @strawberry.field
+    def slug(self) -> str:
+        return self.model.slug
+
+    @strawberry.field(description="The name in the visitor's language (see nameLang).")
+    def name(self) -> str:
+        found = pick(self.model.name, self.chain)
+        return found.text if found else self.model.slug
+
+    @strawberry.field(description="BCP 47 tag of the language `name` is in.")
+    def name_lang(self) -> str:
+        found = pick(self.model.name, self.chain)
+        return found.lang if found else "und"
+
+    @strawberry.field
+    def description(self) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.model.description, self.chain))
+
+    @strawberry.field
+    def address(self) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.model.address, self.chain))
+
+    @strawberry.field(description="Languages the destination's name is written in.")
+    def available_languages(self) -> list[str]:
+        return sorted(self.model.name)
+
+    @strawberry.field
+    def category(self) -> DestinationCategory:  # type: ignore[valid-type]
+        return DestinationCategory(self.model.category)
+
+    @strawberry.field
+    def heritage_ranking(self) -> HeritageRanking | None:  # type: ignore[valid-type]
+        ranking = self.model.heritage_ranking
+        return HeritageRanking(ranking) if ranking else None
+
+    @strawberry.field
+    def district(self) -> str | None:
+        return self.model.district
+
+    @strawberry.field
+    async def province(self, info: Info) -> Province:
+        found = await info.context.loaders.province.load(self.model.province_code)
+        assert found is not None, "foreign key guarantees the province"
+        return Province(model=found, chain=self.chain)
+
+    @strawberry.field
+    def location(self) -> GeoPoint:
+        return GeoPoint(lat=self.model.lat, lng=self.model.lng)
+
+    @strawberry.field
+    async def opening_hours(self, info: Info) -> OpeningHours | None:
+        document = self.model.opening_hours
+        if not document:
+            return None
+        found = await info.context.loaders.opening_periods.load(self.model.id)
+        return OpeningHours(
+            timezone=str(LOCAL_TZ), always_open=bool(document.get("always_open")),
+            periods=[OpeningPeriod(weekday=p.weekday + 1, opens=_hhmm(p.opens_minute),
+                                   closes=_hhmm(p.closes_minute)) for p in found],
+        )
+
+    @strawberry.field(description="Whether it is open now; null when its hours are unknown.")
+    async def open_now(self, info: Info) -> bool | None:
+        if not self.model.opening_hours:
+            return None
+        found = await info.context.loaders.opening_periods.load(self.model.id)
+        return opening.is_open(
+            [opening.Period(p.weekday, p.opens_minute, p.closes_minute) for p in found],
+            info.context.now,
+        )
+
+    @strawberry.field
+    def prices(self) -> list[Price]:
+        return [Price(label=LocalizedText.of(pick(p.get("label"), self.chain)),
+                      amount_vnd=int(p.get("amount_vnd", 0))) for p in self.model.prices]
+
+    @strawberry.field
+    def contact(self) -> Contact:
+        c: dict[str, Any] = self.model.contact or {}
+        return Contact(phone=c.get("phone"), email=c.get("email"), website=c.get("website"))
+
+    @strawberry.field
+    def accessibility(self) -> Accessibility:
+        a: dict[str, Any] = self.model.accessibility or {}
+        return Accessibility(wheelchair=a.get("wheelchair"),
+                             notes=LocalizedText.of(pick(a.get("notes"), self.chain)))

@@ -1,0 +1,1 @@
+"""Places and where they are: destinations, regions, spatial and text search."""

@@ -1,0 +1,41 @@
+"""Errors of the geo area, each with a stable code that clients can switch on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class GeoErrorCode(StrEnum):
+    """Stable codes of expected geo failures (documented in docs/errors.md)."""
+
+    INVALID_COORDINATES = "INVALID_COORDINATES"
+    INVALID_RADIUS = "INVALID_RADIUS"
+    INVALID_BBOX = "INVALID_BBOX"
+    INVALID_GEOJSON = "INVALID_GEOJSON"
+    INVALID_GEOMETRY = "INVALID_GEOMETRY"
+    ROUTE_TOO_COMPLEX = "ROUTE_TOO_COMPLEX"
+    INVALID_BUFFER = "INVALID_BUFFER"
+    INVALID_SEARCH_TEXT = "INVALID_SEARCH_TEXT"
+    INVALID_ZOOM = "INVALID_ZOOM"
+    INVALID_DESTINATION = "INVALID_DESTINATION"
+    AREA_TOO_LARGE = "AREA_TOO_LARGE"
+
+
+class DomainError(Exception):
+    """Base of every expected failure of the service: carries a stable `code`."""
+
+    code: str = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+
+
+class GeoError(DomainError):
+    """An expected failure of a geo query or change."""
+
+    def __init__(self, code: GeoErrorCode, message: str, *, field: str | None = None):
+        super().__init__(message, code=code.value, field=field)

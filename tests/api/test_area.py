@@ -1,0 +1,68 @@
+"""destinationsInArea by bbox and by GeoJSON (Multi)Polygon, checked with shapely on the data."""
+
+from typing import Any
+
+import httpx
+from shapely.geometry import Point, shape
+
+from tests.conftest import graphql
+from tests.reference import demo_records
+
+AREA = """
+query Area($bbox: BBoxInput, $polygon: GeoJSON, $after: String, $first: Int) {
+  destinationsInArea(bbox: $bbox, polygon: $polygon, first: $first, after: $after) {
+    edges { cursor node { slug } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+BAC_NINH_BOX = {"west": 105.9, "south": 20.97, "east": 106.3, "north": 21.27}
+
+
+async def collect(client: httpx.AsyncClient, variables: dict[str, Any]) -> list[str]:
+    slugs: list[str] = []
+    after = None
+    while True:
+        body = await graphql(client, AREA, {**variables, "after": after, "first": 7})
+        assert "errors" not in body, body
+        page = body["data"]["destinationsInArea"]
+        slugs += [e["node"]["slug"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return slugs
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_bbox_finds_exactly_the_points_inside(client: httpx.AsyncClient) -> None:
+    got = await collect(client, {"bbox": BAC_NINH_BOX})
+    b = BAC_NINH_BOX
+    expected = {r["slug"] for r in demo_records()
+                if b["west"] <= r["location"]["lng"] <= b["east"]
+                and b["south"] <= r["location"]["lat"] <= b["north"]}
+    assert len(got) == len(set(got)), "pages must not repeat"
+    assert set(got) == expected and len(expected) >= 20
+
+
+async def test_polygon_and_multipolygon(client: httpx.AsyncClient) -> None:
+    # A triangle over Thủ Dầu Một and a square over Vinh, as one MultiPolygon.
+    triangle = [[106.60, 10.93], [106.72, 10.93], [106.66, 11.03], [106.60, 10.93]]
+    square = [[105.62, 18.62], [105.74, 18.62], [105.74, 18.74], [105.62, 18.74], [105.62, 18.62]]
+    multi = {"type": "MultiPolygon", "coordinates": [[triangle], [square]]}
+    got = await collect(client, {"polygon": multi})
+    geometry = shape(multi)
+    expected = {r["slug"] for r in demo_records()
+                if geometry.intersects(Point(r["location"]["lng"], r["location"]["lat"]))}
+    assert set(got) == expected and expected
+    only_triangle = await collect(client, {"polygon": {"type": "Polygon",
+                                                       "coordinates": [triangle]}})
+    assert set(only_triangle) < set(got)
+
+
+async def test_bbox_and_polygon_together_intersect(client: httpx.AsyncClient) -> None:
+    square = [[105.62, 18.62], [105.74, 18.62], [105.74, 18.74], [105.62, 18.74], [105.62, 18.62]]
+    half = {"west": 105.62, "south": 18.62, "east": 105.68, "north": 18.74}
+    got = await collect(client, {"polygon": {"type": "Polygon", "coordinates": [square]},
+                                 "bbox": half})
+    expected = {r["slug"] for r in demo_records()
+                if 105.62 <= r["location"]["lng"] <= 105.68
+                and 18.62 <= r["location"]["lat"] <= 18.74}
+    assert set(got) == expected

@@ -1,0 +1,129 @@
+"""nearbyDestinations: nearest first, complete, distances checked against GeographicLib."""
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from geo.geometry import GeoPoint
+from geo.paging import PageRequest
+from geo.spatial import nearby_destinations
+from tests.conftest import StatementCounter, graphql
+from tests.reference import demo_records, geodesic_m
+
+NEARBY = """
+query Nearby($near: GeoPointInput!, $r: Float!, $first: Int, $after: String,
+             $filter: DestinationFilter) {
+  nearbyDestinations(near: $near, radiusMeters: $r, first: $first, after: $after,
+                     filter: $filter) {
+    edges { distanceMeters cursor node { id slug location { lat lng } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+# Thủ Dầu Một market square, Bình Dương; Vinh city centre, Nghệ An.
+CENTRES = [(10.9804, 106.6519, 15_000.0), (18.6796, 105.6813, 30_000.0)]
+
+
+def expected_within(lat: float, lng: float, radius: float) -> list[tuple[float, str]]:
+    found = [(geodesic_m(lat, lng, r["location"]["lat"], r["location"]["lng"]), r["slug"])
+             for r in demo_records()]
+    return sorted((d, s) for d, s in found if d <= radius)
+
+
+async def all_pages(client: httpx.AsyncClient, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    edges: list[dict[str, Any]] = []
+    after = None
+    while True:
+        body = await graphql(client, NEARBY, {**variables, "after": after})
+        assert "errors" not in body, body
+        page = body["data"]["nearbyDestinations"]
+        edges += page["edges"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return edges
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize(("lat", "lng", "radius"), CENTRES)
+async def test_nearby_is_complete_ordered_and_geodesic(
+    client: httpx.AsyncClient, lat: float, lng: float, radius: float
+) -> None:
+    expected = expected_within(lat, lng, radius)
+    assert len(expected) >= 5, "the demo data should have several places here"
+    edges = await all_pages(client, {"near": {"lat": lat, "lng": lng}, "r": radius, "first": 3})
+    assert [e["node"]["slug"] for e in edges] == [s for _, s in expected]
+    distances = [e["distanceMeters"] for e in edges]
+    assert distances == sorted(distances)
+    for edge, (reference, _) in zip(edges, expected, strict=True):
+        assert edge["distanceMeters"] == pytest.approx(reference, rel=0.005, abs=0.5)
+
+
+async def test_far_point_finds_nothing(client: httpx.AsyncClient) -> None:
+    body = await graphql(client, NEARBY, {"near": {"lat": 0.0, "lng": 0.0}, "r": 50_000.0})
+    assert body["data"]["nearbyDestinations"]["edges"] == []
+    assert body["data"]["nearbyDestinations"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_filter_narrows_nearby(client: httpx.AsyncClient) -> None:
+    lat, lng, radius = CENTRES[1]
+    body = await graphql(client, NEARBY, {"near": {"lat": lat, "lng": lng}, "r": 60_000.0,
+                                          "first": 100, "filter": {"categories": ["MUSEUM"]}})
+    slugs = {e["node"]["slug"] for e in body["data"]["nearbyDestinations"]["edges"]}
+    museums = {r["slug"] for r in demo_records() if r["category"] == "museum"
+               and geodesic_m(lat, lng, r["location"]["lat"], r["location"]["lng"]) <= 60_000}
+    assert slugs == museums and museums
+
+
+async def test_nearby_service_matches_a_geodesic_brute_force_on_synthetic_points(
+    session: AsyncSession,
+) -> None:
+    """Many points at once: the k nearest by the service are the k nearest by GeographicLib."""
+    from geoalchemy2 import WKTElement
+
+    from geo.models import Destination
+    from geo.synthetic import synthetic_points
+
+    points = list(synthetic_points(400, seed=3))
+    for n, (lat, lng) in enumerate(points):
+        session.add(Destination(slug=f"bf-{n}", status="published", category="park",
+                                province_code="synthetic", name={"vi": f"bf {n}"},
+                                description={}, address={}, prices=[], contact={},
+                                accessibility={},
+                                location=WKTElement(f"POINT({lng} {lat})", srid=4326)))
+    await session.flush()
+    centre = GeoPoint(lat=16.0, lng=107.5)
+    radius = 200_000.0
+    page = await nearby_destinations(session=session, near=centre, radius_m=radius, flt=None,
+                                     page=PageRequest(first=25))
+    reference = sorted(
+        (geodesic_m(centre.lat, centre.lng, lat, lng), f"bf-{n}")
+        for n, (lat, lng) in enumerate(points)
+        if geodesic_m(centre.lat, centre.lng, lat, lng) <= radius
+    )
+    got = [(dist, d.slug) for d, dist in page.items if d.slug.startswith("bf-")]
+    assert [s for _, s in got] == [s for _, s in reference[: len(got)]]
+    assert len(got) == min(25, len(reference))
+    for (mine, _), (ref, _) in zip(got, reference, strict=False):
+        assert mine == pytest.approx(ref, rel=0.005)
+
+
+async def test_nearby_uses_the_spatial_index(
+    session: AsyncSession, connection: AsyncConnection, backend: str,
+    count_statements: StatementCounter,
+) -> None:
+    """The service's own statements go through GiST (PostGIS) or the R*Tree (SpatiaLite)."""
+    await nearby_destinations(session=session, near=GeoPoint(lat=18.67, lng=105.68),
+                              radius_m=20_000.0, flt=None, page=PageRequest(first=5))
+    statements = list(zip(count_statements.statements, count_statements.parameters,
+                          strict=True))
+    assert statements
+    if backend == "postgis":
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # tiny table
+    plans = []
+    for statement, parameters in statements:
+        prefix = "EXPLAIN " if backend == "postgis" else "EXPLAIN QUERY PLAN "
+        rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
+        plans.append(" ".join(str(r[-1]) for r in rows))
+    index = "ix_destination_location_geog" if backend == "postgis" else "idx_destination_location"
+    assert all(index in plan for plan in plans), plans

@@ -1,0 +1,158 @@
+"""Fixtures: the same tests on SpatiaLite and on a real PostGIS cluster started here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
+
+from api import migrations
+from api.app import create_app
+from api.db import make_async_engine
+from api.settings import Settings
+from geo.demo import load_demo
+from tests.postgis_cluster import PostgisCluster
+
+BACKENDS = [b.strip() for b in os.environ.get("TOURISM_TEST_BACKENDS",
+                                               "sqlite,postgis").split(",") if b.strip()]
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if asyncio.iscoroutinefunction(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    cluster = PostgisCluster().start()  # a cluster that cannot start fails the run, never skips
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+async def _seed(url: str) -> None:
+    engine = make_async_engine(url, poolclass=NullPool)
+    try:
+        async with AsyncSession(engine) as session:
+            await load_demo(session=session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> str:
+    """A migrated database holding the demo data, one per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'tourism.sqlite'}"
+    elif request.param == "postgis":
+        url = request.getfixturevalue("postgis_url")
+    else:
+        raise ValueError(f"unknown backend {request.param}")
+    migrations.upgrade(url)
+    asyncio.run(_seed(url))
+    return url
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgis"
+
+
+@pytest.fixture
+async def connection(database_url: str) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    engine = make_async_engine(database_url, poolclass=NullPool)
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind=connection, expire_on_commit=False,
+                              join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(env="development", secret_key=TEST_SECRET,
+                    database_url="sqlite:///unused.sqlite")
+
+
+@pytest.fixture
+async def client(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                 connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine=connection.engine, sessions=sessions)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+class StatementCounter:
+    """Counts the SQL statements a connection executes."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.parameters: list[Any] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any,
+                 *args: Any) -> None:
+        self.statements.append(statement)
+        self.parameters.append(parameters)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(connection: AsyncConnection) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    target = connection.sync_connection
+    assert target is not None
+    event.listen(target, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(target, "before_cursor_execute", counter)
+
+
+async def graphql(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
+                  headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """POSTs a GraphQL operation and gives the JSON answer (asserting it is not a 500)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                 headers=headers or {})
+    assert response.status_code < 500, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+ROOT = Path(__file__).resolve().parent.parent
