@@ -16,10 +16,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from api.context import Context
 from api.cursors import Cursors
 from api.db import make_async_engine, make_session_factory
+from api.errors import classify
 from api.loaders import make_loaders
 from api.schema import build_schema
 from api.settings import Settings, get_settings
@@ -39,6 +42,14 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.sessions = sessions
         self.cursors = Cursors(settings.secret_key)
+
+    async def process_result(self, request: Request, result: ExecutionResult
+                             ) -> GraphQLHTTPResponse:
+        """The JSON answer; errors raised before execution (parse errors) get codes too."""
+        if result.errors:
+            result.errors = [classify(e, production=self.settings.is_production)
+                             for e in result.errors]
+        return process_result(result)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:

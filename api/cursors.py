@@ -28,12 +28,12 @@ class Cursors:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIG_BYTES]
 
-    def encode(self, kind: str, key: tuple[object, ...]) -> str:
+    def encode(self, kind: str, key: tuple[float, ...]) -> str:
         """An opaque cursor for a keyset position of a query kind."""
         payload = json.dumps([kind, list(key)], separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(self._sign(payload) + payload).decode().rstrip("=")
 
-    def decode(self, kind: str, cursor: str | None, arity: int) -> tuple[object, ...] | None:
+    def decode(self, kind: str, cursor: str | None, arity: int) -> tuple[float, ...] | None:
         """The keyset position in a cursor; None for no cursor; CursorError when forged."""
         if cursor is None:
             return None

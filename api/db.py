@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import NullPool
 
@@ -124,6 +130,46 @@ def make_async_engine(
     return engine
 
 
-def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+class SerialSession(AsyncSession):
+    """An AsyncSession whose operations take turns: GraphQL resolves sibling fields and
+    dataloaders concurrently, and one session (one connection) must not be used at once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        """Session.execute, one at a time."""
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        """Session.scalar, one at a time."""
+        async with self._turn:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        """Session.get, one at a time."""
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        """Session.flush, one at a time."""
+        async with self._turn:
+            await super().flush(*args, **kwargs)
+
+    async def commit(self) -> None:
+        """Session.commit, one at a time."""
+        async with self._turn:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        """Session.rollback, one at a time."""
+        async with self._turn:
+            await super().rollback()
+
+
+def make_session_factory(engine: AsyncEngine | AsyncConnection,
+                         **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit and take turns on their connection."""
+    return async_sessionmaker(engine, expire_on_commit=False, class_=SerialSession, **kwargs)

@@ -86,9 +86,9 @@ def pick(texts: dict[str, str] | None, chain: tuple[str, ...]) -> Localized | No
     for tag in chain:
         if texts.get(tag):
             return Localized(texts[tag], tag)
-        key = by_primary.get(tag)
-        if key is not None and "-" not in tag and texts.get(key):
-            return Localized(texts[key], key)
+        primary_key = by_primary.get(tag)
+        if primary_key is not None and "-" not in tag and texts.get(primary_key):
+            return Localized(texts[primary_key], primary_key)
     for key in sorted(texts):
         if texts[key]:
             return Localized(texts[key], key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import strawberry
 from strawberry.extensions import (
@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.errors import error_codes
 from api.queries.destinations import DestinationQueries
+from api.types.common import GEOJSON_SCALAR, GeoJSON
 from api.types.destination import Destination
 
 MAX_DEPTH = 12
@@ -32,7 +33,7 @@ class Query(DestinationQueries):
 class CloseSession(SchemaExtension):
     """Closes the request's database session when the operation ends."""
 
-    async def on_operation(self) -> Iterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         """Lets the operation run, then releases its connection."""
         yield
         context = self.execution_context.context
@@ -46,13 +47,13 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=[Destination],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
         extensions=[
-            QueryDepthLimiter(max_depth=MAX_DEPTH),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             error_codes(production),
             CloseSession,
         ],

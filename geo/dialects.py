@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoalchemy2 import Geography
 from sqlalchemy import ColumnElement, Float, bindparam, cast, column, func, literal, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import UserDefinedType
 
 from geo.geometry import BBox
 from geo.models import Destination
@@ -47,17 +47,26 @@ def wkt_spatialite(wkt: str, name: str) -> ColumnElement[Any]:
 
 # -- metres on the WGS84 ellipsoid --------------------------------------------------------
 
-def geography(expr: ColumnElement[Any]) -> ColumnElement[Any]:
+class _Geography(UserDefinedType[Any]):
+    """Renders as plain `geography`, so that casts match the `(location::geography)` index."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "geography"
+
+
+def geography(expr: Any) -> ColumnElement[Any]:
     """A PostGIS geometry seen as geography (matches the expression index of migrations)."""
-    return cast(expr, Geography)
+    return cast(expr, _Geography())
 
 
-def distance_postgis(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[float]:
+def distance_postgis(a: Any, b: Any) -> ColumnElement[float]:
     """Geodesic distance on the WGS84 spheroid, in metres."""
     return func.ST_Distance(geography(a), geography(b), type_=Float)
 
 
-def distance_spatialite(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[float]:
+def distance_spatialite(a: Any, b: Any) -> ColumnElement[float]:
     """Geodesic distance on the WGS84 ellipsoid (GeographicLib), in metres."""
     return func.ST_Distance(a, b, literal(1), type_=Float)
 
@@ -88,12 +97,12 @@ def _exact_box(box: BBox) -> ColumnElement[bool]:
             & Destination.lat.between(box.south, box.north))
 
 
-def line_locate_postgis(line: ColumnElement[Any], point: ColumnElement[Any]) -> Any:
+def line_locate_postgis(line: Any, point: Any) -> Any:
     """Fraction (0..1) of the line's length at the point of the line nearest to point."""
     return func.ST_LineLocatePoint(line, point, type_=Float)
 
 
-def line_locate_spatialite(line: ColumnElement[Any], point: ColumnElement[Any]) -> Any:
+def line_locate_spatialite(line: Any, point: Any) -> Any:
     """Fraction (0..1) of the line's length at the point of the line nearest to point."""
     return func.ST_Line_Locate_Point(line, point, type_=Float)
 

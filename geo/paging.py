@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from geo.errors import DomainError
 
 T = TypeVar("T")
+#: A keyset position: the sort values of the last item seen (numbers only).
+Key = tuple[float, ...]
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -21,7 +24,7 @@ class PageRequest:
     """At most `first` items after the keyset position `after` (None: from the start)."""
 
     first: int = DEFAULT_PAGE_SIZE
-    after: tuple[object, ...] | None = None
+    after: Key | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,7 @@ class Page(Generic[T]):
     """Items in order, each with its keyset position, and whether more follow."""
 
     items: list[T]
-    keys: list[tuple[object, ...]]
+    keys: list[Key]
     has_next: bool
 
 
@@ -43,7 +46,7 @@ def check_first(first: int | None) -> int:
     return first
 
 
-def page_of(rows: list[tuple[T, tuple[object, ...]]], first: int) -> Page[T]:
+def page_of(rows: Sequence[tuple[T, Key]], first: int) -> Page[T]:
     """A page from up to first+1 (item, key) rows: the extra one only says more follow."""
     kept = rows[:first]
     return Page(items=[r[0] for r in kept], keys=[r[1] for r in kept], has_next=len(rows) > first)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from geo.errors import GeoError, GeoErrorCode
 from geo.folding import TYPO_MIN_LENGTH, deletions, within_one_edit, words
 from geo.geometry import GeoPoint
 from geo.models import Destination, SearchTerm
-from geo.paging import Page, PageRequest, page_of
+from geo.paging import Key, Page, PageRequest, page_of
 from geo.service import DestinationFilter, filter_clauses, get_destinations
 from geo.spatial import distances_from
 
@@ -67,7 +67,7 @@ async def _scores(
     for token in tokens:
         keys |= deletions(token)
     last = tokens[-1]
-    match = SearchTerm.key.in_(keys)
+    match: ColumnElement[bool] = SearchTerm.key.in_(keys)
     if len(last) >= _PREFIX_MIN:
         match = or_(match, and_(SearchTerm.is_variant.is_(False), SearchTerm.key >= last,
                                 SearchTerm.key < last + "\uffff"))
@@ -106,9 +106,9 @@ async def search_destinations(
                 session=session, near=near, ids=list(scores))).items():
             scores[destination_id] += 0.3 * NEAR_HALF_M / (NEAR_HALF_M + metres)
     ranked = sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))
-    offset = int(page.after[0]) + 1 if page.after else 0  # type: ignore[call-overload]
+    offset = int(page.after[0]) + 1 if page.after else 0
     window = ranked[offset: offset + page.first + 1]
     found = await get_destinations(session=session, ids=[i for i, _ in window])
-    rows = [(SearchHit(d, score), (offset + n,))
+    rows: list[tuple[SearchHit, Key]] = [(SearchHit(d, score), (offset + n,))
             for n, ((_, score), d) in enumerate(zip(window, found, strict=True)) if d is not None]
     return page_of(rows, page.first)

@@ -93,7 +93,8 @@ async def get_destination(
     """Gets a destination by its id (published only, unless drafts are asked)."""
     stmt = filtered(select(Destination).where(Destination.id == destination_id),
                     DestinationFilter(include_drafts=include_drafts))
-    return (await session.execute(stmt)).scalar_one_or_none()
+    found: Destination | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
 
 
 async def get_destinations(

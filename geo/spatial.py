@@ -20,7 +20,7 @@ from geo.geometry import (
     circle_bbox,
 )
 from geo.models import Destination
-from geo.paging import Page, PageRequest, page_of
+from geo.paging import Key, Page, PageRequest, page_of
 from geo.service import DestinationFilter, filter_clauses
 
 #: Geodesic/spherical distance ratios lie in [0.9944, 1.0045] on WGS84; this bound is looser.
@@ -63,7 +63,7 @@ def _after(distance: Any, page: PageRequest) -> Any:
         return literal(True)
     after_dist, after_id = page.after
     return tuple_(distance, Destination.id) > tuple_(
-        literal(float(after_dist), Float), literal(int(after_id)))  # type: ignore[arg-type]
+        literal(float(after_dist), Float), literal(int(after_id)))
 
 
 async def _nearby_postgis(
@@ -75,7 +75,7 @@ async def _nearby_postgis(
     distance = dialects.distance_postgis(Destination.location, point)
     after = _after(distance, page)
     # 1. KNN on the geography index (sphere distances): the first+1 nearest after the cursor.
-    sphere = geog.op("<->")(point_geog)
+    sphere = geog.op("<->", return_type=Float)(point_geog)
     knn = (select(sphere.label("sd")).where(_where(flt, after))
            .order_by(sphere).limit(page.first + 1).subquery())
     # 2. Every geodesic top-(first+1) row lies within the sphere bound widened by the slack.
@@ -96,7 +96,7 @@ async def _nearby_spatialite(
     point = dialects.point_spatialite(near.lng, near.lat)
     distance = dialects.distance_spatialite(Destination.location, point)
     after = _after(distance, page)
-    start = float(page.after[0]) * 1.5 if page.after else 0.0  # type: ignore[arg-type]
+    start = float(page.after[0]) * 1.5 if page.after else 0.0
     ring = min(radius_m, max(_FIRST_RING_M, start))
     while True:
         # Every point within `ring` lies in the ring's box, so R*Tree candidates are complete.
@@ -130,7 +130,7 @@ async def destinations_in_area(
     if not clauses:
         raise GeoError(GeoErrorCode.INVALID_BBOX, "give a bbox or a polygon", field="bbox")
     if page.after is not None:
-        clauses.append(Destination.id > int(page.after[0]))  # type: ignore[call-overload]
+        clauses.append(Destination.id > int(page.after[0]))
     stmt = (select(Destination).where(_where(flt, *clauses))
             .order_by(Destination.id).limit(page.first + 1))
     rows = [(d, (d.id,)) for d in (await session.execute(stmt)).scalars()]
@@ -164,18 +164,19 @@ async def destinations_along_route(
     if page.after is not None:
         after_pos, after_id = page.after
         clauses.append(tuple_(position, Destination.id) > tuple_(
-            literal(float(after_pos), Float), literal(int(after_id))))  # type: ignore[arg-type]
+            literal(float(after_pos), Float), literal(int(after_id))))
     stmt = (select(Destination, distance.label("distance"), position.label("position"))
             .where(_where(flt, *clauses))
             .order_by(position, Destination.id).limit(page.first + 1))
-    rows = [((d, float(dist), float(pos)), (float(pos), d.id))
+    rows: list[tuple[tuple[Destination, float, float], Key]] = [
+        ((d, float(dist), float(pos)), (float(pos), d.id))
             for d, dist, pos in (await session.execute(stmt)).all()]
-    return page_of(rows, page.first)  # type: ignore[arg-type]
+    return page_of(rows, page.first)
 
 
 def cell_degrees(zoom: int) -> float:
     """Width of a cluster cell in degrees of longitude: a quarter of a 256-px tile."""
-    return 360.0 / (2**zoom) / 4.0
+    return 360.0 / float(2**zoom) / 4.0
 
 
 async def destination_clusters(

@@ -7,9 +7,9 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, select, text
 
-from geo.models import Category
+from geo.models import Category, Province
 
 #: Rough boxes (south, west, north, east) over Vietnam's land, with relative weights.
 VIETNAM_BOXES: list[tuple[tuple[float, float, float, float], float]] = [
@@ -58,12 +58,11 @@ _COLUMNS = ("slug, status, category, province_code, name, description, address, 
 def generate(engine: Engine, count: int, *, seed: int = 7, batch: int = 20_000) -> int:
     """Inserts count synthetic destinations (no search terms, no hours); gives the count."""
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO province (code, name) SELECT :code, :name WHERE NOT EXISTS "
-            "(SELECT 1 FROM province WHERE code = :code)"),
-            {"code": SYNTHETIC_PROVINCE,
-             "name": json.dumps({"vi": "Dữ liệu tổng hợp", "en": "Synthetic data"},
-                                ensure_ascii=False)})
+        exists = conn.execute(select(Province.code).where(
+            Province.code == SYNTHETIC_PROVINCE)).first()
+        if exists is None:
+            conn.execute(insert(Province).values(
+                code=SYNTHETIC_PROVINCE, name={"vi": "Dữ liệu tổng hợp", "en": "Synthetic data"}))
         start = conn.execute(text("SELECT count(*) FROM destination WHERE slug LIKE :p"),
                              {"p": SLUG_PREFIX + "%"}).scalar_one()
     if engine.dialect.name == "postgresql":
@@ -77,7 +76,7 @@ def _copy_postgis(engine: Engine, count: int, start: int, seed: int) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        with cursor.copy(f"COPY destination ({_COLUMNS}, location) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY destination ({_COLUMNS}, location) FROM STDIN") as copy:
             for row in _rows(count, start, seed):
                 copy.write_row([row[c.strip()] for c in _COLUMNS.split(",")]
                                + [f"SRID=4326;POINT({row['lng']} {row['lat']})"])

@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from api import migrations
 from api.app import create_app
-from api.db import make_async_engine
+from api.db import make_async_engine, make_session_factory
 from api.settings import Settings
 from geo.demo import load_demo
 from tests.postgis_cluster import PostgisCluster
@@ -29,12 +29,6 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if asyncio.iscoroutinefunction(getattr(item, "function", None)):
-            item.add_marker(pytest.mark.anyio)
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +85,7 @@ async def connection(database_url: str) -> AsyncIterator[AsyncConnection]:
 
 @pytest.fixture
 def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(bind=connection, expire_on_commit=False,
-                              join_transaction_mode="create_savepoint")
+    return make_session_factory(connection, join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture

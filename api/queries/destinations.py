@@ -41,8 +41,8 @@ Lang = Annotated[
 
 @strawberry.input(description="What every destination query can narrow by.")
 class DestinationFilter:
-    categories: list[DestinationCategory] | None = None  # type: ignore[valid-type]
-    rankings: list[HeritageRanking] | None = None  # type: ignore[valid-type]
+    categories: list[DestinationCategory] | None = None
+    rankings: list[HeritageRanking] | None = None
     provinces: list[str] | None = strawberry.field(default=None,
                                                    description="Province codes.")
     open_now: bool | None = strawberry.field(

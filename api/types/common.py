@@ -13,8 +13,10 @@ from geo.geometry import BBox as BBoxValue
 from geo.geometry import GeoPoint as GeoPointValue
 from geo.geometry import check_bbox, check_point
 
-GeoJSON = strawberry.scalar(
-    NewType("GeoJSON", object),
+GeoJSON = NewType("GeoJSON", object)
+#: Registered once, through the schema's scalar_map.
+GEOJSON_SCALAR = strawberry.scalar(
+    name="GeoJSON",
     description="An RFC 7946 geometry object, EPSG:4326, positions as [lng, lat].",
     serialize=lambda v: v,
     parse_value=lambda v: v,

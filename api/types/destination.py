@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -14,14 +13,14 @@ from geo import hours as opening
 from geo import models
 from geo.hours import LOCAL_TZ
 
-DestinationCategory = strawberry.enum(
-    Enum("DestinationCategory", {c.name: c.value for c in models.Category}),  # type: ignore[misc]
-    description="What kind of place a destination is.",
-)
-HeritageRanking = strawberry.enum(
-    Enum("HeritageRanking", {r.name: r.value for r in models.HeritageRanking}),  # type: ignore[misc]
-    description="The state's ranking of a relic: special national, national or provincial.",
-)
+# The geo enums, registered as GraphQL enums (values are sent by name: MUSEUM, NATIONAL...).
+strawberry.enum(models.Category, name="DestinationCategory",
+                description="What kind of place a destination is.")
+strawberry.enum(models.HeritageRanking, name="HeritageRanking",
+                description="The state's ranking of a relic: special national, national or "
+                "provincial.")
+DestinationCategory = models.Category
+HeritageRanking = models.HeritageRanking
 
 Info = strawberry.Info[Context, None]
 
@@ -138,11 +137,11 @@ class Destination(Node):
         return sorted(self.model.name)
 
     @strawberry.field
-    def category(self) -> DestinationCategory:  # type: ignore[valid-type]
+    def category(self) -> DestinationCategory:
         return DestinationCategory(self.model.category)
 
     @strawberry.field
-    def heritage_ranking(self) -> HeritageRanking | None:  # type: ignore[valid-type]
+    def heritage_ranking(self) -> HeritageRanking | None:
         ranking = self.model.heritage_ranking
         return HeritageRanking(ranking) if ranking else None
 

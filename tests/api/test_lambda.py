@@ -1,5 +1,6 @@
 """The Lambda entry point answers an API Gateway HTTP API (v2) event carrying GraphQL."""
 
+import asyncio
 import base64
 import importlib
 import json
@@ -8,7 +9,10 @@ from typing import Any
 
 import pytest
 
-QUERY = '{ searchDestinations(text: "kim lien", first: 1, lang: "en") { edges { node { name nameLang } } } }'
+from geo.folding import fold
+
+QUERY = """{ searchDestinations(text: "kim lien", first: 1, lang: "en") {
+  edges { node { name nameLang } } } }"""
 
 
 def http_api_event(body: str) -> dict[str, Any]:
@@ -42,13 +46,14 @@ def test_lambda_handler_answers_graphql(database_url: str, monkeypatch: pytest.M
         assert answer["statusCode"] == 200
         body = json.loads(answer["body"])
         node = body["data"]["searchDestinations"]["edges"][0]["node"]
-        assert node["nameLang"] == "en" and "Kim Liên" in node["name"]
+        assert node["nameLang"] == "en" and "kim lien" in fold(node["name"])
         # a second invocation reuses the container's engine
         again = module.handler(http_api_event(json.dumps({"query": QUERY})), None)
         assert json.loads(again["body"]) == body
     finally:
-        import asyncio
-
-        asyncio.run(module.app.state.engine.dispose())
+        loop = asyncio.get_event_loop()  # Mangum's loop, where the pooled connections live
+        loop.run_until_complete(module.app.state.engine.dispose())
+        loop.close()
+        asyncio.set_event_loop(None)
         get_settings.cache_clear()
         sys.modules.pop("api.lambda_handler", None)
