@@ -24,8 +24,10 @@ from api.cursors import Cursors
 from api.db import make_async_engine, make_session_factory
 from api.errors import classify
 from api.loaders import make_loaders
+from api.media_routes import media_routes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
+from media.store import MediaStore, make_store
 
 log = logging.getLogger("tourism.api")
 
@@ -33,7 +35,8 @@ log = logging.getLogger("tourism.api")
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context and a session per request."""
 
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                 store: MediaStore):
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
@@ -41,6 +44,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sessions = sessions
+        self.store = store
         self.cursors = Cursors(settings.secret_key)
 
     async def process_result(self, request: Request, result: ExecutionResult
@@ -57,7 +61,7 @@ class GraphQLApp(GraphQL[Context, None]):
         session = self.sessions()
         return Context(
             session=session, settings=self.settings, cursors=self.cursors,
-            loaders=make_loaders(session),
+            loaders=make_loaders(session), store=self.store,
             accept_language=request.headers.get("accept-language"),
             request=request if isinstance(request, Request) else None,
         )
@@ -74,7 +78,10 @@ def create_app(
         engine = make_async_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    statement_timeout_ms=settings.statement_timeout_ms)
     sessions = sessions or make_session_factory(engine)
-    graphql = GraphQLApp(settings, sessions)
+    store = make_store(settings.media_url, public_base_url=settings.public_base_url,
+                       secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
+                       media_public_url=settings.media_public_url, s3_region=settings.s3_region)
+    graphql = GraphQLApp(settings, sessions, store)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -95,6 +102,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *media_routes(store),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                                allow_methods=["GET", "POST"],
@@ -105,4 +113,5 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.store = store
     return app

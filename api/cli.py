@@ -61,6 +61,17 @@ def seed(if_empty: bool = typer.Option(False, "--if-empty",
                else "demo data: already loaded, nothing added")
 
 
+@app.command("export-schema")
+def export_schema(path: str = typer.Argument("schema.graphql")) -> None:
+    """Write the GraphQL SDL that clients build against (committed as schema.graphql)."""
+    from pathlib import Path
+
+    from api.schema import build_schema
+
+    Path(path).write_text(build_schema(production=False).as_str() + "\n", encoding="utf-8")
+    typer.echo(f"wrote {path}")
+
+
 @app.command()
 def synthetic(count: int = typer.Option(10_000, min=1, max=5_000_000),
               seed: int = 7) -> None:

@@ -13,6 +13,7 @@ from api.language import language_chain
 from api.loaders import Loaders
 from api.settings import Settings
 from geo.base import utcnow
+from media.store import MediaStore
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Context:
     settings: Settings
     cursors: Cursors
     loaders: Loaders
+    store: MediaStore
     accept_language: str | None = None
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)

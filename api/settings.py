@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/tourism.sqlite"
     media_url: str = "file://var/media"
     s3_endpoint_url: str | None = None
+    s3_region: str = "ap-southeast-1"
     media_public_url: str | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEVELOPMENT_SECRET

@@ -19,6 +19,7 @@ from api.app import create_app
 from api.db import make_async_engine, make_session_factory
 from api.settings import Settings
 from geo.demo import load_demo
+from media.store import S3Store
 from tests.postgis_cluster import PostgisCluster
 
 BACKENDS = [b.strip() for b in os.environ.get("TOURISM_TEST_BACKENDS",
@@ -95,9 +96,43 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(tmp_path: Path) -> Settings:
     return Settings(env="development", secret_key=TEST_SECRET,
-                    database_url="sqlite:///unused.sqlite")
+                    database_url="sqlite:///unused.sqlite", media_url=f"file://{tmp_path}/media",
+                    public_base_url="http://testserver")
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server over real HTTP on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_store(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> S3Store:
+    """A fresh bucket on the moto server, behind the service's S3 store."""
+    import uuid
+
+    import boto3
+    from botocore.config import Config
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="ap-southeast-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing",
+                          config=Config(signature_version="s3v4"))
+    bucket = f"tourism-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={
+        "LocationConstraint": "ap-southeast-1"})
+    return S3Store(bucket, "media", client=client)
 
 
 @pytest.fixture

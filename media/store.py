@@ -1,0 +1,302 @@
+"""Where media objects live: a local folder (the embedded default) or an S3 bucket.
+
+The interface is synchronous (boto3 is); async callers use `asyncio.to_thread`.
+Keys are relative paths such as `panoramas/ab12.../f/0/0_0.jpg`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, urlparse
+
+from media.errors import MediaError
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,500}$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def check_key(key: str) -> str:
+    """A safe object key: no leading slash, no `..`, a conservative alphabet."""
+    if not _KEY.match(key) or ".." in key.split("/") or "//" in key:
+        raise MediaError(f"invalid object key {key!r}", code="INVALID_MEDIA_KEY")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """What HEAD tells about a stored object."""
+
+    key: str
+    size: int
+    content_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedPost:
+    """A browser/phone upload straight to storage: POST `fields` plus `file` to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    content_type: str
+    max_bytes: int
+    expires_at: int
+    conditions: list[Any] = field(default_factory=list)
+
+
+class MediaStore(Protocol):
+    """What every storage backend offers."""
+
+    def put(self, key: str, data: bytes, content_type: str, *, immutable: bool = False
+            ) -> None:
+        """Store bytes under a key (overwriting)."""
+
+    def get(self, key: str) -> bytes:
+        """The bytes of a key; MediaError NOT_FOUND when absent."""
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """Size and type of a key, or None when absent."""
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Remove keys (absent ones are ignored)."""
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under a prefix."""
+
+    def url(self, key: str) -> str:
+        """A URL a client can GET the object from."""
+
+    def presigned_post(self, key: str, *, content_type: str, max_bytes: int,
+                       expires_s: int = 300) -> PresignedPost:
+        """A short-lived upload form limited to one key, one content type and a size."""
+
+
+def _not_found(key: str) -> MediaError:
+    return MediaError(f"no media object {key!r}", code="MEDIA_NOT_FOUND")
+
+
+class LocalStore:
+    """Objects as files under a root folder, served by the app at `/media/{key}`."""
+
+    def __init__(self, root: Path, *, public_base_url: str, secret_key: str):
+        self.root = root.resolve()
+        self.public_base_url = public_base_url.rstrip("/")
+        self._upload_key = hashlib.sha256(("upload:" + secret_key).encode()).digest()
+
+    def path(self, key: str) -> Path:
+        """The file of a key (inside the root, always)."""
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str, *, immutable: bool = False
+            ) -> None:
+        """Write atomically: to a temporary file, then rename."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+
+    def get(self, key: str) -> bytes:
+        """The file's bytes."""
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise _not_found(key) from exc
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """The file's size; the type is guessed from the extension."""
+        target = self.path(key)
+        if not target.is_file():
+            return None
+        return ObjectInfo(key=key, size=target.stat().st_size, content_type=guess_type(key))
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Unlink files and prune the folders left empty."""
+        for key in keys:
+            target = self.path(key)
+            target.unlink(missing_ok=True)
+            parent = target.parent
+            while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys of the files under a prefix."""
+        base = self.root / prefix if prefix else self.root
+        if base.is_file():
+            return [prefix]
+        if not base.is_dir():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in base.rglob("*")
+                      if p.is_file() and not p.name.startswith("."))
+
+    def url(self, key: str) -> str:
+        """`{public base}/media/{key}`."""
+        return f"{self.public_base_url}/media/{quote(check_key(key))}"
+
+    def _sign(self, policy: str) -> str:
+        return hmac.new(self._upload_key, policy.encode(), hashlib.sha256).hexdigest()
+
+    def presigned_post(self, key: str, *, content_type: str, max_bytes: int,
+                       expires_s: int = 300) -> PresignedPost:
+        """An HMAC-signed policy that the app's `/media-upload` route enforces, like S3's."""
+        expires_at = int(time.time()) + expires_s
+        conditions: list[Any] = [{"key": check_key(key)}, {"Content-Type": content_type},
+                                 ["content-length-range", 1, max_bytes]]
+        policy = base64.b64encode(json.dumps(
+            {"expiration": expires_at, "conditions": conditions}).encode()).decode()
+        return PresignedPost(
+            url=f"{self.public_base_url}/media-upload",
+            fields={"key": key, "Content-Type": content_type, "policy": policy,
+                    "signature": self._sign(policy)},
+            key=key, content_type=content_type, max_bytes=max_bytes, expires_at=expires_at,
+            conditions=conditions,
+        )
+
+    def check_upload(self, fields: dict[str, str], size: int) -> tuple[str, str]:
+        """(key, content type) of a local upload whose policy holds; MediaError otherwise."""
+        policy, signature = fields.get("policy", ""), fields.get("signature", "")
+        if not hmac.compare_digest(self._sign(policy), signature):
+            raise MediaError("upload policy signature does not match",
+                             code="UPLOAD_POLICY_VIOLATED")
+        try:
+            document = json.loads(base64.b64decode(policy))
+            conditions = document["conditions"]
+            expires_at = int(document["expiration"])
+            key, content_type = conditions[0]["key"], conditions[1]["Content-Type"]
+            low, high = conditions[2][1], conditions[2][2]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise MediaError("malformed upload policy", code="UPLOAD_POLICY_VIOLATED") from exc
+        if time.time() > expires_at:
+            raise MediaError("upload policy has expired", code="UPLOAD_POLICY_EXPIRED")
+        if fields.get("key") != key or fields.get("Content-Type") != content_type:
+            raise MediaError("upload fields differ from the policy",
+                             code="UPLOAD_POLICY_VIOLATED")
+        if not low <= size <= high:
+            raise MediaError(f"upload of {size} bytes is outside {low}..{high}",
+                             code="UPLOAD_TOO_LARGE" if size > high else "UPLOAD_EMPTY")
+        return key, content_type
+
+
+class S3Store:
+    """Objects in an S3 bucket under a prefix; public URLs from a CDN base or presigned GETs."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, client: Any,
+                 public_url: str | None = None, get_expiry_s: int = 3600):
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.get_expiry_s = get_expiry_s
+
+    def _full(self, key: str) -> str:
+        check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def put(self, key: str, data: bytes, content_type: str, *, immutable: bool = False
+            ) -> None:
+        """PutObject with its content type (and a long cache lifetime when immutable)."""
+        extra: dict[str, Any] = {"ContentType": content_type}
+        if immutable:
+            extra["CacheControl"] = IMMUTABLE
+        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data, **extra)
+
+    def get(self, key: str) -> bytes:
+        """GetObject's body."""
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
+        except self.client.exceptions.NoSuchKey as exc:
+            raise _not_found(key) from exc
+        body: bytes = answer["Body"].read()
+        return body
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """HeadObject, or None on 404."""
+        try:
+            answer = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
+        except self.client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return ObjectInfo(key=key, size=int(answer["ContentLength"]),
+                          content_type=answer.get("ContentType"))
+
+    def delete_many(self, keys: list[str]) -> None:
+        """DeleteObjects, a thousand at a time."""
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": self._full(k)} for k in keys[start:start + 1000]]
+            if batch:
+                self.client.delete_objects(Bucket=self.bucket,
+                                           Delete={"Objects": batch, "Quiet": True})
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """ListObjectsV2 under the prefix."""
+        full = self._full(prefix) if prefix else (self.prefix + "/" if self.prefix else "")
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        keys: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=full):
+            keys += [item["Key"][strip:] for item in page.get("Contents", [])]
+        return sorted(keys)
+
+    def url(self, key: str) -> str:
+        """The CDN URL when one is configured, else a presigned GET."""
+        if self.public_url:
+            return f"{self.public_url}/{quote(self._full(key))}"
+        url: str = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)},
+            ExpiresIn=self.get_expiry_s)
+        return url
+
+    def presigned_post(self, key: str, *, content_type: str, max_bytes: int,
+                       expires_s: int = 300) -> PresignedPost:
+        """S3's presigned POST, limited to the key, the content type and the size."""
+        conditions: list[Any] = [{"Content-Type": content_type},
+                                 ["content-length-range", 1, max_bytes]]
+        answer = self.client.generate_presigned_post(
+            Bucket=self.bucket, Key=self._full(key), Fields={"Content-Type": content_type},
+            Conditions=conditions, ExpiresIn=expires_s)
+        return PresignedPost(url=answer["url"], fields=dict(answer["fields"]), key=key,
+                             content_type=content_type, max_bytes=max_bytes,
+                             expires_at=int(time.time()) + expires_s, conditions=conditions)
+
+
+_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+          ".webp": "image/webp", ".json": "application/json", ".m4a": "audio/mp4",
+          ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg",
+          ".vtt": "text/vtt", ".svg": "image/svg+xml", ".pdf": "application/pdf",
+          ".zip": "application/zip", ".html": "text/html"}
+
+
+def guess_type(key: str) -> str | None:
+    """The content type of a key from its extension."""
+    return _TYPES.get(Path(key).suffix.lower())
+
+
+def make_store(media_url: str, *, public_base_url: str, secret_key: str,
+               s3_endpoint_url: str | None = None, media_public_url: str | None = None,
+               s3_region: str | None = None) -> MediaStore:
+    """The store a `TOURISM_MEDIA_URL` names: `file://folder` or `s3://bucket/prefix`."""
+    parsed = urlparse(media_url)
+    if parsed.scheme == "file":
+        root = Path((parsed.netloc + parsed.path) if parsed.netloc else parsed.path)
+        root.mkdir(parents=True, exist_ok=True)
+        return LocalStore(root, public_base_url=public_base_url, secret_key=secret_key)
+    if parsed.scheme == "s3":
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client(
+            "s3", endpoint_url=s3_endpoint_url, region_name=s3_region or "ap-southeast-1",
+            config=Config(signature_version="s3v4", retries={"max_attempts": 3}))
+        return S3Store(parsed.netloc, parsed.path, client=client, public_url=media_public_url)
+    raise ValueError(f"TOURISM_MEDIA_URL must be file://... or s3://..., not {media_url!r}")

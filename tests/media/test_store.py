@@ -1,0 +1,110 @@
+"""The media store on a local folder and on S3 over real HTTP (moto's server)."""
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from media.errors import MediaError
+from media.store import LocalStore, MediaStore, S3Store
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
+    if request.param == "local":
+        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
+                          secret_key="k" * 40)
+    s3: S3Store = request.getfixturevalue("s3_store")
+    return s3
+
+
+def test_put_get_head_list_delete(store: MediaStore) -> None:
+    store.put("panoramas/abc/f/0/0_0.jpg", b"jpeg-bytes", "image/jpeg", immutable=True)
+    store.put("panoramas/abc/b/0/0_0.jpg", b"more", "image/jpeg")
+    assert store.get("panoramas/abc/f/0/0_0.jpg") == b"jpeg-bytes"
+    info = store.head("panoramas/abc/f/0/0_0.jpg")
+    assert info is not None and info.size == 10 and info.content_type == "image/jpeg"
+    assert store.head("panoramas/abc/nope.jpg") is None
+    assert store.list_keys("panoramas/abc") == ["panoramas/abc/b/0/0_0.jpg",
+                                                "panoramas/abc/f/0/0_0.jpg"]
+    store.delete_many(store.list_keys("panoramas/abc"))
+    assert store.list_keys("panoramas/abc") == []
+    with pytest.raises(MediaError) as info_error:
+        store.get("panoramas/abc/f/0/0_0.jpg")
+    assert info_error.value.code == "MEDIA_NOT_FOUND"
+
+
+@pytest.mark.parametrize("key", ["/etc/passwd", "../secret", "a/../../b", "a//b", ""])
+def test_unsafe_keys_are_refused(store: MediaStore, key: str) -> None:
+    with pytest.raises(MediaError) as info:
+        store.put(key, b"x", "image/jpeg")
+    assert info.value.code == "INVALID_MEDIA_KEY"
+
+
+def test_s3_url_is_presigned_and_answers(s3_store: S3Store) -> None:
+    s3_store.put("photos/1/a.jpg", b"\xff\xd8photo", "image/jpeg")
+    url = s3_store.url("photos/1/a.jpg")
+    assert "X-Amz-Signature=" in url
+    response = httpx.get(url)
+    assert response.status_code == 200 and response.content == b"\xff\xd8photo"
+
+
+def test_s3_presigned_post_limits_type_size_and_time(s3_store: S3Store) -> None:
+    post = s3_store.presigned_post("uploads/u1.jpg", content_type="image/jpeg",
+                                   max_bytes=1000, expires_s=120)
+    # moto does not enforce POST policies: check the policy's own conditions.
+    policy = json.loads(base64.b64decode(post.fields["policy"]))
+    conditions = policy["conditions"]
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert ["content-length-range", 1, 1000] in conditions
+    assert {"key": "media/uploads/u1.jpg"} in conditions
+    assert {"bucket": s3_store.bucket} in conditions
+    expires = time.mktime(time.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert 0 < expires - time.mktime(time.gmtime()) <= 125
+    response = httpx.post(post.url, data=post.fields,
+                          files={"file": ("u1.jpg", b"\xff\xd8upload", "image/jpeg")})
+    assert response.status_code in (200, 204), response.text
+    assert s3_store.get("uploads/u1.jpg") == b"\xff\xd8upload"
+
+
+async def test_local_upload_route_enforces_its_policy(client: httpx.AsyncClient) -> None:
+    store: LocalStore = client._transport.app.state.store  # type: ignore[attr-defined]
+    post = store.presigned_post("uploads/a.jpg", content_type="image/jpeg", max_bytes=10)
+    path = post.url.removeprefix("http://testserver")
+    too_big = await client.post(path, data=post.fields,
+                                files={"file": ("a.jpg", b"x" * 11, "image/jpeg")})
+    assert too_big.status_code == 403 and too_big.json()["code"] == "UPLOAD_TOO_LARGE"
+    assert store.head("uploads/a.jpg") is None
+    forged = dict(post.fields, key="uploads/other.jpg")
+    refused = await client.post(path, data=forged,
+                                files={"file": ("a.jpg", b"x" * 5, "image/jpeg")})
+    assert refused.json()["code"] == "UPLOAD_POLICY_VIOLATED"
+    assert store.head("uploads/other.jpg") is None
+    wrong_type = dict(post.fields, **{"Content-Type": "text/html"})
+    refused = await client.post(path, data=wrong_type,
+                                files={"file": ("a.jpg", b"x" * 5, "image/jpeg")})
+    assert refused.json()["code"] == "UPLOAD_POLICY_VIOLATED"
+    ok = await client.post(path, data=post.fields,
+                           files={"file": ("a.jpg", b"\xff\xd8ok", "image/jpeg")})
+    assert ok.status_code == 204 and store.get("uploads/a.jpg") == b"\xff\xd8ok"
+
+
+async def test_local_media_is_served_with_range_and_cache_headers(
+    client: httpx.AsyncClient,
+) -> None:
+    store: LocalStore = client._transport.app.state.store  # type: ignore[attr-defined]
+    key = "audio/0123456789abcdef0123/vi.mp3"
+    store.put(key, bytes(range(256)) * 4, "audio/mpeg")
+    full = await client.get(f"/media/{key}")
+    assert full.status_code == 200 and len(full.content) == 1024
+    assert "immutable" in full.headers["cache-control"]
+    part = await client.get(f"/media/{key}", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == (bytes(range(256)) * 4)[100:200]
+    assert part.headers["content-range"] == "bytes 100-199/1024"
+    missing = await client.get("/media/audio/nope.mp3")
+    assert missing.status_code == 404
+    escape = await client.get("/media/..%2F..%2Fetc%2Fpasswd")
+    assert escape.status_code == 404
