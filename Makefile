@@ -22,10 +22,11 @@ APT = install_missing() { missing=""; for p in "$$@"; do dpkg -s $$p >/dev/null 
 	--no-install-recommends $$missing >/dev/null; fi; }; install_missing
 
 system-run:
-	@$(APT) python3 python3-venv libsqlite3-mod-spatialite
+	@$(APT) python3 python3-venv libsqlite3-mod-spatialite fonts-dejavu-core
+	@command -v npm >/dev/null || $(APT) nodejs npm
 
 system-test: system-run
-	@$(APT) postgresql-common
+	@$(APT) postgresql-common chromium zbar-tools
 	@pg=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); pg=$${pg:-15}; \
 	$(APT) postgresql-$$pg postgresql-$$pg-postgis-3
 
@@ -36,13 +37,18 @@ $(BIN)/.installed: pyproject.toml | system-run
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	touch $@
 
+# -- browser assets (Pannellum, Marzipano) from the npm registry, into node_modules/ -------
+node_modules/.installed: package.json package-lock.json | system-run
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
 # -- the two commands -----------------------------------------------------------------------
-run: system-run $(BIN)/.installed
+run: system-run $(BIN)/.installed node_modules/.installed
 	$(BIN)/tourism migrate
 	$(BIN)/tourism seed --if-empty
 	$(BIN)/tourism serve
 
-test: system-test $(BIN)/.installed
+test: system-test $(BIN)/.installed node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -51,8 +57,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: system-test $(BIN)/.installed
+bench: system-test $(BIN)/.installed node_modules/.installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -43,14 +43,20 @@ def downgrade(revision: str = typer.Argument(..., help='a revision, or "base"'))
 @app.command()
 def seed(if_empty: bool = typer.Option(False, "--if-empty",
                                        help="only when there are no destinations yet")) -> None:
-    """Load the demo destinations."""
-    from geo.demo import load_demo
+    """Load the demo data (destinations, tours, stops, QR codes)."""
+    from api.seed import seed_all
+    from media.store import make_store
+
+    settings = get_settings()
+    store = make_store(settings.media_url, public_base_url=settings.public_base_url,
+                       secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
+                       media_public_url=settings.media_public_url, s3_region=settings.s3_region)
 
     async def run() -> int:
-        engine = make_async_engine(get_settings().database_url)
+        engine = make_async_engine(settings.database_url)
         try:
             async with make_session_factory(engine)() as session:
-                added = await load_demo(session=session, if_empty=if_empty)
+                added = await seed_all(session=session, store=store, if_empty=if_empty)
                 await session.commit()
                 return added
         finally:

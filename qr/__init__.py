@@ -1,0 +1,1 @@
+"""Short codes, QR images and print sheets, the scan resolver and scan counts."""

@@ -1,0 +1,1 @@
+"""Virtual tours (scenes, hotspots, viewer configs) and guided stops with their narrations."""
