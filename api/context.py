@@ -12,6 +12,7 @@ from api.cursors import Cursors
 from api.language import language_chain
 from api.loaders import Loaders
 from api.settings import Settings
+from geo.actors import ANONYMOUS, Actor
 from geo.base import utcnow
 from media.store import MediaStore
 
@@ -25,6 +26,7 @@ class Context:
     cursors: Cursors
     loaders: Loaders
     store: MediaStore
+    actor: Actor = ANONYMOUS
     accept_language: str | None = None
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)
