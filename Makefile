@@ -19,16 +19,16 @@ help:
 APT = install_missing() { missing=""; for p in "$$@"; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
-	--no-install-recommends $$missing >/dev/null; fi; }; install_missing
+	--no-install-recommends $$missing >/dev/null; fi; };
 
 system-run:
-	@$(APT) python3 python3-venv libsqlite3-mod-spatialite fonts-dejavu-core
-	@command -v npm >/dev/null || $(APT) nodejs npm
+	@$(APT) install_missing python3 python3-venv libsqlite3-mod-spatialite fonts-dejavu-core; \
+	command -v npm >/dev/null || install_missing nodejs npm
 
 system-test: system-run
-	@$(APT) postgresql-common chromium zbar-tools
-	@pg=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); pg=$${pg:-15}; \
-	$(APT) postgresql-$$pg postgresql-$$pg-postgis-3
+	@$(APT) install_missing postgresql-common chromium zbar-tools; \
+	pg=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); pg=$${pg:-15}; \
+	install_missing postgresql-$$pg postgresql-$$pg-postgis-3
 
 # -- Python environment ---------------------------------------------------------------------
 $(BIN)/.installed: pyproject.toml | system-run
