@@ -108,7 +108,8 @@ async def search_destinations(
     ranked = sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))
     offset = int(page.after[0]) + 1 if page.after else 0
     window = ranked[offset: offset + page.first + 1]
-    found = await get_destinations(session=session, ids=[i for i, _ in window])
+    found = await get_destinations(session=session, ids=[i for i, _ in window],
+                                   include_drafts=bool(flt and flt.include_drafts))
     rows: list[tuple[SearchHit, Key]] = [(SearchHit(d, score), (offset + n,))
             for n, ((_, score), d) in enumerate(zip(window, found, strict=True)) if d is not None]
     return page_of(rows, page.first)
