@@ -26,7 +26,7 @@ system-run:
 	command -v npm >/dev/null || install_missing nodejs npm
 
 system-test: system-run
-	@$(APT) install_missing postgresql-common chromium zbar-tools; \
+	@$(APT) install_missing postgresql-common chromium zbar-tools poppler-utils; \
 	pg=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); pg=$${pg:-15}; \
 	install_missing postgresql-$$pg postgresql-$$pg-postgis-3
 

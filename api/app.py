@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -19,14 +20,19 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
+from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
 from api.db import make_async_engine, make_session_factory
 from api.errors import classify
+from api.hardening import within_time_limit
 from api.loaders import make_loaders
 from api.media_routes import media_routes
+from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
+from api.tour_routes import tour_routes
+from geo.actors import Actor
 from media.store import MediaStore, make_store
 
 log = logging.getLogger("tourism.api")
@@ -34,6 +40,9 @@ log = logging.getLogger("tourism.api")
 
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with a typed context and a session per request."""
+
+    #: Tests may act as anyone without signing in; else the actor comes from the credential.
+    actor_for: Callable[[Request], Actor] | None = None
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  store: MediaStore):
@@ -46,6 +55,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.sessions = sessions
         self.store = store
         self.cursors = Cursors(settings.secret_key)
+        self.auth = make_auth_kit(settings)
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:
@@ -55,11 +65,23 @@ class GraphQLApp(GraphQL[Context, None]):
                              for e in result.errors]
         return process_result(result)
 
+    async def execute_operation(self, request: Request, request_adapter: Any,
+                                request_data: Any, context: Context, root_value: None,
+                                sub_response: Any) -> Any:
+        """The operation, stopped with OPERATION_TIMEOUT past the time limit."""
+        work = super().execute_operation(request, request_adapter, request_data, context,
+                                         root_value, sub_response)
+        return await within_time_limit(work, seconds=self.settings.operation_timeout_s,
+                                       session=context.session)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
         """A fresh session, loaders and language for one request."""
         session = self.sessions()
+        caller = caller_of(request.scope)
         return Context(
+            actor=self.actor_for(request) if self.actor_for and isinstance(request, Request)
+            else caller.actor, caller=caller, auth=self.auth,
             session=session, settings=self.settings, cursors=self.cursors,
             loaders=make_loaders(session), store=self.store,
             accept_language=request.headers.get("accept-language"),
@@ -70,6 +92,7 @@ class GraphQLApp(GraphQL[Context, None]):
 def create_app(
     settings: Settings | None = None, *, engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    actor_for: Callable[[Request], Actor] | None = None,
 ) -> Starlette:
     """The service's ASGI app; engine and sessions may be given (tests, Lambda warm starts)."""
     settings = settings or get_settings()
@@ -82,6 +105,8 @@ def create_app(
                        secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
                        media_public_url=settings.media_public_url, s3_region=settings.s3_region)
     graphql = GraphQLApp(settings, sessions, store)
+    graphql.actor_for = actor_for
+    qr = QrRoutes(sessions=sessions, store=store)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -95,6 +120,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await qr.close()
         if owns_engine:
             await engine.dispose()
 
@@ -103,15 +129,20 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             *media_routes(store),
+            *qr.routes,
+            *tour_routes(sessions=sessions, store=store,
+                         public_base_url=settings.public_base_url),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                                allow_methods=["GET", "POST"],
                                allow_headers=["content-type", "accept-language",
-                                              "authorization"])],
+                                              "authorization", "x-api-key"]),
+                    *request_protection(settings, sessions, graphql.auth.signer)],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.store = store
+    app.state.qr = qr
     return app

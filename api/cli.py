@@ -92,5 +92,33 @@ def synthetic(count: int = typer.Option(10_000, min=1, max=5_000_000),
     typer.echo(f"{count} synthetic destinations added")
 
 
+def _register_account_commands() -> None:
+    from api.auth.cli import accounts, api_keys
+
+    app.add_typer(accounts, name="account")
+    app.add_typer(api_keys, name="apikey")
+
+
+_register_account_commands()
+
+
+def _register_qr_commands() -> None:
+    from api.qr_cli import qr_app
+
+    app.add_typer(qr_app, name="qr")
+
+
+_register_qr_commands()
+
+
+def _register_panorama_commands() -> None:
+    from api.tour_cli import panorama_app
+
+    app.add_typer(panorama_app, name="panorama")
+
+
+_register_panorama_commands()
+
+
 if __name__ == "__main__":
     app()

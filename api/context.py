@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from api.auth.middleware import ANONYMOUS_CALLER, AuthKit
+from api.auth.service import Caller
 from api.cursors import Cursors
 from api.language import language_chain
 from api.loaders import Loaders
@@ -30,6 +32,8 @@ class Context:
     accept_language: str | None = None
     request: Request | None = None
     now: datetime = field(default_factory=utcnow)
+    caller: Caller = ANONYMOUS_CALLER  # the actor with its sign-in session or API key
+    auth: AuthKit | None = None
 
     def chain(self, lang: str | None) -> tuple[str, ...]:
         """The language chain for a field's `lang` argument or the request's header."""

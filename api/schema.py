@@ -6,19 +6,26 @@ from collections.abc import AsyncIterator
 
 import strawberry
 from strawberry.extensions import (
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import error_codes
+from api.hardening import QueryLimits
+from api.mutations.auth import AuthMutations
+from api.mutations.listings import ListingMutations
+from api.mutations.qr import QrMutations
+from api.mutations.tours import TourMutations
 from api.queries.destinations import DestinationQueries
+from api.queries.listings import ListingQueries
+from api.queries.qr import QrQueries
+from api.queries.tours import TourQueries
 from api.types.common import GEOJSON_SCALAR, GeoJSON
 from api.types.destination import Destination
+from api.types.listing import ListingChange
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -26,8 +33,13 @@ MAX_TOKENS = 4000
 
 
 @strawberry.type
-class Query(DestinationQueries):
+class Query(DestinationQueries, QrQueries, TourQueries, ListingQueries):
     """Everything a tourist app, a kiosk or the department's staff can read."""
+
+
+@strawberry.type
+class Mutation(QrMutations, TourMutations, AuthMutations, ListingMutations):
+    """Every change: staff content, uploads, accounts."""
 
 
 class CloseSession(SchemaExtension):
@@ -46,11 +58,14 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     """The schema with its limits, caches and error policy for a mode."""
     return strawberry.Schema(
         query=Query,
-        types=[Destination],
+        mutation=Mutation,
+        types=[Destination, ListingChange],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            # Depth and aliases measured with each fragment once (strawberry's limiters walk
+            # fragments spread twice per level in exponential time); no introspection in prod.
+            lambda: QueryLimits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES,
+                                production=production),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

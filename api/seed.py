@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.demo import load_demo_accounts
 from geo.demo import load_demo
 from media.store import MediaStore
+from qr.demo import load_demo_guides
+from tours.demo import load_demo_tours
 
 
 async def seed_all(*, session: AsyncSession, store: MediaStore, if_empty: bool) -> int:
@@ -14,4 +17,7 @@ async def seed_all(*, session: AsyncSession, store: MediaStore, if_empty: bool) 
     if if_empty and not added:
         return 0
     # Each area adds its demo content here, after the destinations it belongs to.
+    await load_demo_tours(session=session, store=store)
+    await load_demo_guides(session=session, store=store)  # after the tours (viewpoints)
+    await load_demo_accounts(session=session)  # development only: an editor, a hotel owner
     return added

@@ -31,6 +31,22 @@ class Settings(BaseSettings):
     #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
     statement_timeout_ms: int = Field(default=5000, ge=0)
     db_pool_size: int = Field(default=5, ge=1, le=100)
+    # -- accounts and abuse limits (issue 5; the same limits are set at the edge in
+    #    serverless.yml) -------------------------------------------------------------------
+    access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
+    refresh_token_ttl_s: int = Field(default=30 * 86400, ge=300, le=90 * 86400)
+    #: Requests per minute and burst, per client address / per account or API key.
+    rate_limit_client_per_minute: int = Field(default=600, ge=1)
+    rate_limit_client_burst: int = Field(default=120, ge=1)
+    rate_limit_account_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_account_burst: int = Field(default=200, ge=1)
+    #: Failed sign-ins allowed per e-mail address per 15 minutes.
+    login_failures_per_15_min: int = Field(default=10, ge=1)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: Wall-clock limit of one GraphQL operation, in seconds.
+    operation_timeout_s: float = Field(default=10.0, gt=0)
+    #: Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    trust_forwarded_for: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from geo.errors import DomainError
 
 
@@ -9,3 +11,27 @@ class MediaError(DomainError):
     """An expected failure of storing, checking or converting media."""
 
     code = "MEDIA_ERROR"
+
+
+class PanoramaErrorCode(StrEnum):
+    """Stable codes of refused panoramas and uploads."""
+
+    UNSUPPORTED_FORMAT = "UNSUPPORTED_IMAGE_FORMAT"
+    NOT_EQUIRECTANGULAR = "NOT_EQUIRECTANGULAR"
+    TOO_LARGE = "PANORAMA_TOO_LARGE"
+    TOO_SMALL = "PANORAMA_TOO_SMALL"
+    DECOMPRESSION_BOMB = "DECOMPRESSION_BOMB"
+    CORRUPT = "CORRUPT_IMAGE"
+    TRUNCATED = "TRUNCATED_IMAGE"
+    UPLOAD_NOT_FOUND = "UPLOAD_NOT_FOUND"
+    UPLOAD_NOT_RECEIVED = "UPLOAD_NOT_RECEIVED"
+    UPLOAD_TOO_LARGE = "UPLOAD_TOO_LARGE"
+    UPLOAD_EXPIRED = "UPLOAD_EXPIRED"
+    PANORAMA_NOT_FOUND = "PANORAMA_NOT_FOUND"
+
+
+class PanoramaError(MediaError):
+    """A panorama (or its upload) that the service refuses, with the reason's code."""
+
+    def __init__(self, code: PanoramaErrorCode, message: str, *, field: str | None = None):
+        super().__init__(message, code=code.value, field=field)

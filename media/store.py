@@ -79,6 +79,13 @@ class MediaStore(Protocol):
                        expires_s: int = 300) -> PresignedPost:
         """A short-lived upload form limited to one key, one content type and a size."""
 
+    def link(self, source: str, target: str) -> None:
+        """Make `target` hold the same bytes as `source` without sending them again."""
+
+    def public_prefix_url(self, prefix: str) -> str | None:
+        """A URL to which a key's remainder under `prefix` can be appended, or None when
+        every object needs its own signed URL."""
+
 
 def _not_found(key: str) -> MediaError:
     return MediaError(f"no media object {key!r}", code="MEDIA_NOT_FOUND")
@@ -142,6 +149,20 @@ class LocalStore:
     def url(self, key: str) -> str:
         """`{public base}/media/{key}`."""
         return f"{self.public_base_url}/media/{quote(check_key(key))}"
+
+    def link(self, source: str, target: str) -> None:
+        """A hard link (same inode, no extra bytes); a copy across file systems."""
+        src, dst = self.path(source), self.path(target)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.unlink(missing_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            self.put(target, src.read_bytes(), guess_type(target) or "application/octet-stream")
+
+    def public_prefix_url(self, prefix: str) -> str | None:
+        """`{public base}/media/{prefix}`: the app serves every key."""
+        return f"{self.public_base_url}/media/{quote(check_key(prefix))}"
 
     def _sign(self, policy: str) -> str:
         return hmac.new(self._upload_key, policy.encode(), hashlib.sha256).hexdigest()
@@ -247,6 +268,17 @@ class S3Store:
                 Bucket=self.bucket, Prefix=full):
             keys += [item["Key"][strip:] for item in page.get("Contents", [])]
         return sorted(keys)
+
+    def link(self, source: str, target: str) -> None:
+        """A server-side CopyObject (the bytes never leave S3)."""
+        extra: dict[str, Any] = {"MetadataDirective": "COPY"}
+        self.client.copy_object(Bucket=self.bucket, Key=self._full(target),
+                                CopySource={"Bucket": self.bucket, "Key": self._full(source)},
+                                **extra)
+
+    def public_prefix_url(self, prefix: str) -> str | None:
+        """The CDN URL of the prefix, or None when objects are served by presigned GETs."""
+        return f"{self.public_url}/{quote(self._full(prefix))}" if self.public_url else None
 
     def url(self, key: str) -> str:
         """The CDN URL when one is configured, else a presigned GET."""

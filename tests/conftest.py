@@ -75,6 +75,12 @@ def backend(database_url: str) -> str:
 async def connection(database_url: str) -> AsyncIterator[AsyncConnection]:
     """A connection inside a transaction that is rolled back after the test."""
     engine = make_async_engine(database_url, poolclass=NullPool)
+    if database_url.startswith("sqlite"):
+        # pysqlite starts transactions lazily, so a session's RELEASE SAVEPOINT (its commit)
+        # would commit for real: begin explicitly, and the final rollback undoes everything.
+        event.listen(engine.sync_engine, "connect",
+                     lambda dbapi, _record: setattr(dbapi, "isolation_level", None))
+        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     async with engine.connect() as conn:
         transaction = await conn.begin()
         try:

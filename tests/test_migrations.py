@@ -7,6 +7,10 @@ from api import migrations
 from api.db import make_sync_engine
 
 TABLES = {"province", "destination", "opening_period", "search_term"}
+TABLES |= {"media_object", "panorama", "tour", "scene", "hotspot"}
+TABLES |= {"stop", "narration", "qr_code", "qr_scan_count"}
+TABLES |= {"account", "auth_session", "refresh_token", "api_key", "destination_owner",
+           "listing_change", "listing_version", "listing_photo", "audit_event"}
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

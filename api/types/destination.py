@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -12,6 +12,9 @@ from api.types.common import GeoPoint, Node, to_global_id
 from geo import hours as opening
 from geo import models
 from geo.hours import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from api.types.stop import Stop
 
 # The geo enums, registered as GraphQL enums (values are sent by name: MUSEUM, NATIONAL...).
 strawberry.enum(models.Category, name="DestinationCategory",
@@ -196,3 +199,10 @@ class Destination(Node):
         a: dict[str, Any] = self.model.accessibility or {}
         return Accessibility(wheelchair=a.get("wheelchair"),
                              notes=LocalizedText.of(pick(a.get("notes"), self.chain)))
+
+    @strawberry.field(description="The site's guided stops in route order (audio guide).")
+    async def stops(self, info: Info) -> list[Annotated[Stop, strawberry.lazy("api.types.stop")]]:
+        from api.types.stop import Stop
+
+        found = await info.context.loaders.stops_by_destination.load(self.model.id)
+        return [Stop.from_model(s, self.chain) for s in found]

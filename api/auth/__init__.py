@@ -1,0 +1,1 @@
+"""Accounts, sign-in tokens and API keys: who is calling the API."""

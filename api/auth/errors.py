@@ -1,0 +1,32 @@
+"""Errors of signing in, tokens and API keys, each with a stable code."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from geo.errors import DomainError
+
+
+class AuthErrorCode(StrEnum):
+    """Stable codes of expected authentication failures."""
+
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_REVOKED = "TOKEN_REVOKED"
+    TOKEN_REUSED = "TOKEN_REUSED"
+    INVALID_API_KEY = "INVALID_API_KEY"
+    INVALID_ACCOUNT = "INVALID_ACCOUNT"
+    LOGIN_THROTTLED = "LOGIN_THROTTLED"
+
+
+class AuthError(DomainError):
+    """An expected failure of signing in or of a credential."""
+
+    def __init__(self, code: AuthErrorCode, message: str, *, field: str | None = None):
+        super().__init__(message, code=code.value, field=field)
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status when the failure ends the request before GraphQL runs."""
+        return 429 if self.code == AuthErrorCode.LOGIN_THROTTLED else 401

@@ -1,0 +1,115 @@
+"""Who is calling: the actor of a request from its `Authorization: Bearer <JWT>` access token
+or its `X-Api-Key` (kiosks and partner apps, read-only); a bad credential is a 401."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.auth.errors import AuthError, AuthErrorCode
+from api.auth.service import Caller, caller_for_access_token, caller_for_api_key
+from api.auth.tokens import TokenSigner
+from api.hardening import RequestGuard, json_error
+from api.ratelimit import RateLimit, TokenBuckets, account_key, client_address
+from api.settings import Settings
+from geo.actors import ANONYMOUS, Actor
+from geo.base import utcnow
+
+ANONYMOUS_CALLER = Caller(actor=ANONYMOUS)
+
+
+def caller_of(scope: Scope) -> Caller:
+    """The caller Authentication found for a request (anonymous when none)."""
+    caller: Caller = scope.get("state", {}).get("caller", ANONYMOUS_CALLER)
+    return caller
+
+
+def actor_of(scope: Scope) -> Actor:
+    """The actor of a request (anonymous when it carried no credential)."""
+    return caller_of(scope).actor
+
+
+class Authentication:
+    """Resolves the credential of a GraphQL request into `scope["state"]["caller"]`."""
+
+    def __init__(self, app: ASGIApp, *, sessions: async_sessionmaker[AsyncSession],
+                 signer: TokenSigner, path: str = "/graphql"):
+        self.app = app
+        self.sessions = sessions
+        self.signer = signer
+        self.path = path
+
+    async def _caller(self, authorization: str | None, api_key: str | None) -> Caller:
+        async with self.sessions() as session:
+            if authorization is not None:
+                scheme, _, token = authorization.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise AuthError(AuthErrorCode.INVALID_TOKEN,
+                                    "use Authorization: Bearer <access token>")
+                return await caller_for_access_token(session=session, signer=self.signer,
+                                                     token=token.strip(), now=utcnow())
+            assert api_key is not None
+            return await caller_for_api_key(session=session, key=api_key.strip())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Adds the caller to the request's state, or answers 401 with the failure's code."""
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        authorization, api_key = headers.get("authorization"), headers.get("x-api-key")
+        if authorization is None and api_key is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            caller = await self._caller(authorization, api_key)
+        except AuthError as exc:
+            challenge = ('Bearer error="invalid_token"' if authorization is not None
+                         else 'ApiKey error="invalid_key"')
+            response = json_error(exc.http_status, exc.code, exc.message,
+                                  headers={"WWW-Authenticate": challenge})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthKit:
+    """What the account mutations need from the app: the token signer and sign-in limits."""
+
+    signer: TokenSigner
+    login_failures: TokenBuckets
+    refresh_ttl_s: int
+
+
+def make_auth_kit(settings: Settings) -> AuthKit:
+    """The app's AuthKit for its settings."""
+    return AuthKit(
+        signer=TokenSigner(settings.secret_key, access_ttl_s=settings.access_token_ttl_s),
+        login_failures=TokenBuckets(per_minute=settings.login_failures_per_15_min / 15,
+                                    burst=settings.login_failures_per_15_min),
+        refresh_ttl_s=settings.refresh_token_ttl_s,
+    )
+
+
+def request_protection(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                       signer: TokenSigner) -> list[Middleware]:
+    """The middleware between CORS and the routes, outermost first: the per-client rate limit,
+    size and type checks, authentication, then the per-account (or API key) rate limit."""
+    per_client = TokenBuckets(per_minute=settings.rate_limit_client_per_minute,
+                              burst=settings.rate_limit_client_burst)
+    per_account = TokenBuckets(per_minute=settings.rate_limit_account_per_minute,
+                               burst=settings.rate_limit_account_burst)
+    trust = settings.trust_forwarded_for
+    return [
+        Middleware(RateLimit, buckets=per_client, which="client",
+                   key_of=lambda scope: client_address(scope, trust_forwarded_for=trust)),
+        Middleware(RequestGuard, max_body_bytes=settings.max_body_bytes),
+        Middleware(Authentication, sessions=sessions, signer=signer),
+        Middleware(RateLimit, buckets=per_account, which="account", key_of=account_key),
+    ]

@@ -1,0 +1,254 @@
+"""Accounts and credentials: sign in, refresh with rotation, sign out, API keys, the actor."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.errors import AuthError, AuthErrorCode
+from api.auth.models import Account, AccountRole, ApiKey, AuthSession, RefreshToken
+from api.auth.tokens import (
+    TokenSigner,
+    api_key_prefix,
+    digest,
+    new_api_key,
+    new_refresh_token,
+    refresh_expiry,
+    same_digest,
+)
+from geo.actors import Actor, Role, require_admin
+from geo.models import Destination, DestinationOwner
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
+async def hash_password(password: str) -> str:
+    """The argon2id hash of a password (computed off the event loop)."""
+    return await asyncio.to_thread(_hasher().hash, password)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher().verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """What a client keeps after signing in or refreshing."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    account: Account
+
+
+def normalize_email(email: str) -> str:
+    """The e-mail as stored: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+async def create_account(
+    *, session: AsyncSession, email: str, password: str, role: str, display_name: str,
+    destination_ids: Sequence[int] = (),
+) -> Account:
+    """Creates an account (and its owned listings for an owner); not committed."""
+    email = normalize_email(email)
+    if not _EMAIL.match(email):
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "not an e-mail address", field="email")
+    if role not in {r.value for r in AccountRole}:
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, f"unknown role {role!r}", field="role")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT,
+                        f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+                        field="password")
+    if await session.scalar(select(Account.id).where(Account.email == email)) is not None:
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "that e-mail already has an account",
+                        field="email")
+    if destination_ids and role != AccountRole.OWNER:
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "only owners keep listings",
+                        field="listings")
+    found = set((await session.execute(
+        select(Destination.id).where(Destination.id.in_(set(destination_ids))))).scalars())
+    if found != set(destination_ids):
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "unknown listing", field="listings")
+    account = Account(email=email, role=role, display_name=display_name.strip()[:120] or email,
+                      password_hash=await hash_password(password), active=True)
+    session.add(account)
+    await session.flush()
+    session.add_all(DestinationOwner(destination_id=d, account_id=account.id, verified=True)
+                    for d in sorted(found))
+    await session.flush()
+    return account
+
+
+async def _issue(*, session: AsyncSession, signer: TokenSigner, account: Account,
+                 session_id: str, now: datetime, refresh_ttl_s: int) -> TokenPair:
+    token, token_hash = new_refresh_token()
+    session.add(RefreshToken(session_id=session_id, token_hash=token_hash, issued_at=now,
+                             expires_at=refresh_expiry(now, refresh_ttl_s)))
+    await session.flush()
+    access = signer.issue(account_id=account.id, session_id=session_id, role=account.role,
+                          now=now)
+    return TokenPair(access_token=access, refresh_token=token, expires_in=signer.access_ttl_s,
+                     account=account)
+
+
+async def login(*, session: AsyncSession, signer: TokenSigner, email: str, password: str,
+                now: datetime, refresh_ttl_s: int) -> TokenPair:
+    """A new sign-in session for the right e-mail and password; not committed."""
+    account = None
+    if len(email) <= 254 and len(password) <= MAX_PASSWORD:
+        account = await session.scalar(
+            select(Account).where(Account.email == normalize_email(email)))
+    if account is None or not account.active:
+        await _verify(_dummy_hash(), password)  # the same time whether or not it exists
+        raise AuthError(AuthErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
+    if not await _verify(account.password_hash, password):
+        raise AuthError(AuthErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
+    if _hasher().check_needs_rehash(account.password_hash):
+        account.password_hash = await hash_password(password)
+    auth_session = AuthSession(id=secrets.token_hex(16), account_id=account.id, created_at=now)
+    session.add(auth_session)
+    await session.flush()
+    return await _issue(session=session, signer=signer, account=account,
+                        session_id=auth_session.id, now=now, refresh_ttl_s=refresh_ttl_s)
+
+
+async def _revoke(session: AsyncSession, session_id: str, now: datetime, reason: str) -> None:
+    await session.execute(update(AuthSession).where(
+        AuthSession.id == session_id, AuthSession.revoked_at.is_(None)
+    ).values(revoked_at=now, revoked_reason=reason))
+
+
+async def refresh(*, session: AsyncSession, signer: TokenSigner, refresh_token: str,
+                  now: datetime, refresh_ttl_s: int) -> TokenPair:
+    """New tokens for a refresh token, which is used up; reusing a used one revokes its whole
+    sign-in session (TOKEN_REUSED: the caller commits that revocation)."""
+    if not 16 <= len(refresh_token) <= 200:
+        raise AuthError(AuthErrorCode.INVALID_TOKEN, "the refresh token is not valid")
+    row = (await session.execute(
+        select(RefreshToken, AuthSession, Account)
+        .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+        .join(Account, Account.id == AuthSession.account_id)
+        .where(RefreshToken.token_hash == digest(refresh_token)))).first()
+    if row is None:
+        raise AuthError(AuthErrorCode.INVALID_TOKEN, "the refresh token is not valid")
+    token, auth_session, account = row
+    if auth_session.revoked_at is not None or not account.active:
+        raise AuthError(AuthErrorCode.TOKEN_REVOKED, "this sign-in has been revoked")
+    if token.expires_at.timestamp() <= now.timestamp():
+        raise AuthError(AuthErrorCode.TOKEN_EXPIRED, "the refresh token has expired")
+    used = await session.execute(update(RefreshToken).where(
+        RefreshToken.id == token.id, RefreshToken.rotated_at.is_(None)
+    ).values(rotated_at=now))
+    if getattr(used, "rowcount", 0) != 1:  # already rotated: a stolen copy is being replayed
+        await _revoke(session, auth_session.id, now, "reuse")
+        raise AuthError(AuthErrorCode.TOKEN_REUSED,
+                        "this refresh token was already used: the sign-in is revoked")
+    return await _issue(session=session, signer=signer, account=account,
+                        session_id=auth_session.id, now=now, refresh_ttl_s=refresh_ttl_s)
+
+
+async def logout(*, session: AsyncSession, session_id: str, now: datetime) -> None:
+    """Revokes a sign-in session: its refresh and access tokens stop working; not committed."""
+    await _revoke(session, session_id, now, "logout")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a credential names: the actor, and its sign-in session or API key."""
+
+    actor: Actor
+    session_id: str | None = None
+    api_key_id: int | None = None
+
+
+async def caller_for_access_token(*, session: AsyncSession, signer: TokenSigner, token: str,
+                                  now: datetime) -> Caller:
+    """The actor of a valid, unrevoked access token, with the listings it owns today."""
+    claims = signer.check(token, now=now)
+    row = (await session.execute(
+        select(Account, AuthSession.revoked_at)
+        .join(AuthSession, AuthSession.account_id == Account.id)
+        .where(Account.id == claims.account_id, AuthSession.id == claims.session_id))).first()
+    if row is None:
+        raise AuthError(AuthErrorCode.INVALID_TOKEN, "the access token is not valid")
+    account, revoked_at = row
+    if revoked_at is not None or not account.active:
+        raise AuthError(AuthErrorCode.TOKEN_REVOKED, "this sign-in has been revoked")
+    owned: frozenset[int] = frozenset()
+    if account.role == AccountRole.OWNER:
+        owned = frozenset((await session.execute(select(DestinationOwner.destination_id).where(
+            DestinationOwner.account_id == account.id))).scalars())
+    return Caller(actor=Actor(role=Role(account.role), account_id=account.id,
+                              destination_ids=owned), session_id=claims.session_id)
+
+
+async def caller_for_api_key(*, session: AsyncSession, key: str) -> Caller:
+    """The read-only kiosk actor of a valid, unrevoked API key."""
+    prefix = api_key_prefix(key)
+    found = None
+    if prefix is not None:
+        found = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if found is None or found.revoked_at is not None or not same_digest(found.key_hash,
+                                                                        digest(key)):
+        raise AuthError(AuthErrorCode.INVALID_API_KEY, "the API key is not valid")
+    return Caller(actor=Actor(role=Role.KIOSK), api_key_id=found.id)
+
+
+async def create_api_key(*, session: AsyncSession, actor: Actor | None, name: str
+                         ) -> tuple[ApiKey, str]:
+    """A new read-only API key (the key itself is shown once); admins only, or the CLI
+    (actor None); not committed."""
+    if actor is not None:
+        require_admin(actor)
+    if not 1 <= len(name.strip()) <= 120:
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "a key needs a name", field="name")
+    key, prefix, key_hash = new_api_key()
+    api_key = ApiKey(name=name.strip(), prefix=prefix, key_hash=key_hash, scope="read")
+    session.add(api_key)
+    await session.flush()
+    return api_key, key
+
+
+async def revoke_api_key(*, session: AsyncSession, actor: Actor, api_key_id: int,
+                         now: datetime) -> bool:
+    """Revokes an API key (admins only); whether it was active; not committed."""
+    require_admin(actor)
+    result = await session.execute(update(ApiKey).where(
+        ApiKey.id == api_key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=now))
+    return getattr(result, "rowcount", 0) == 1
+
+
+async def get_account(*, session: AsyncSession, actor: Actor) -> Account | None:
+    """The actor's own account."""
+    if actor.account_id is None:
+        return None
+    return await session.get(Account, actor.account_id)

@@ -1,0 +1,269 @@
+"""Limits of the public API: request size and type, query depth and aliases (fragments
+included, computed once per fragment), introspection in production, time per operation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+
+from graphql import (
+    ASTValidationRule,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import AddValidationRules
+
+log = logging.getLogger("tourism.api")
+T = TypeVar("T")
+
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+OPERATION_TIMEOUT = "OPERATION_TIMEOUT"
+MAX_QUERY_STRING = 16 * 1024
+
+
+def json_error(status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None,
+               extra: dict[str, Any] | None = None) -> JSONResponse:
+    """A GraphQL-shaped JSON error answered before GraphQL runs."""
+    extensions: dict[str, Any] = {"code": code, **(extra or {})}
+    return JSONResponse({"data": None, "errors": [{"message": message,
+                                                   "extensions": extensions}]},
+                        status_code=status, headers=dict(headers or {}))
+
+
+# -- depth and aliases ---------------------------------------------------------------------
+
+
+class _Shape:
+    """Depth and alias count of selection sets, each fragment measured once (a fragment
+    spread twice in each of twenty nested fragments is a million fields when expanded:
+    walking it naively, as strawberry's limiters do, takes exponential time)."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], max_level: int):
+        self.fragments = fragments
+        self.max_level = max_level
+        self.memo: dict[str, tuple[int, int]] = {}
+        self.open: set[str] = set()
+
+    def of(self, selection_set: SelectionSetNode | None, level: int = 0) -> tuple[int, int]:
+        """(depth, aliases) of a selection set, fragments expanded; _TooDeep past a nesting
+        of fields and fragment spreads that no honest query reaches."""
+        if selection_set is None:
+            return 0, 0
+        if level > self.max_level:
+            raise _TooDeep
+        depth = aliases = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                aliases += 1 if selection.alias else 0
+                if selection.name.value.startswith("__"):
+                    continue  # introspection is not counted (and is off in production)
+                if selection.selection_set is not None:
+                    child_depth, child_aliases = self.of(selection.selection_set, level + 1)
+                    depth, aliases = max(depth, 1 + child_depth), aliases + child_aliases
+            elif isinstance(selection, InlineFragmentNode):
+                child_depth, child_aliases = self.of(selection.selection_set, level + 1)
+                depth, aliases = max(depth, child_depth), aliases + child_aliases
+            elif isinstance(selection, FragmentSpreadNode):
+                child_depth, child_aliases = self.fragment(selection.name.value, level + 1)
+                depth, aliases = max(depth, child_depth), aliases + child_aliases
+        return depth, aliases
+
+    def fragment(self, name: str, level: int) -> tuple[int, int]:
+        """(depth, aliases) of a named fragment, computed once; cycles count as nothing
+        (NoFragmentCycles refuses them)."""
+        if name in self.memo:
+            return self.memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.open:
+            return 0, 0
+        self.open.add(name)
+        self.memo[name] = self.of(definition.selection_set, level)
+        self.open.discard(name)
+        return self.memo[name]
+
+
+class _TooDeep(Exception):
+    """Nesting far past the depth limit: measuring stops there."""
+
+
+def query_limits_rule(*, max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    """A validation rule refusing documents deeper or with more aliases than allowed."""
+
+    class QueryLimitsRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            document = context.document
+            shape = _Shape({d.name.value: d for d in document.definitions
+                            if isinstance(d, FragmentDefinitionNode)}, max_depth + 40)
+            total_aliases = 0
+            for definition in document.definitions:
+                if not isinstance(definition, OperationDefinitionNode):
+                    continue
+                try:
+                    depth, aliases = shape.of(definition.selection_set)
+                except _TooDeep:
+                    depth, aliases = max_depth + 40, 0
+                total_aliases += aliases
+                if depth > max_depth:
+                    context.report_error(GraphQLError(
+                        f"the query is {depth} levels deep; at most {max_depth} are allowed",
+                        definition, extensions={"code": QUERY_TOO_DEEP}))
+            if total_aliases > max_aliases:
+                context.report_error(GraphQLError(
+                    f"{total_aliases} aliases (fragments expanded); at most {max_aliases}",
+                    extensions={"code": TOO_MANY_ALIASES}))
+
+    return QueryLimitsRule
+
+
+class NoIntrospection(ValidationRule):
+    """Refuses __schema and __type (production)."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        """Reports an introspection field."""
+        if node.name.value in ("__schema", "__type"):
+            self.report_error(GraphQLError("introspection is disabled", node,
+                                           extensions={"code": INTROSPECTION_DISABLED}))
+
+
+class QueryLimits(AddValidationRules):
+    """Depth and alias limits (and no introspection in production) as a schema extension."""
+
+    def __init__(self, *, max_depth: int, max_aliases: int, production: bool) -> None:
+        rules: list[type[ASTValidationRule]] = [query_limits_rule(max_depth=max_depth,
+                                                               max_aliases=max_aliases)]
+        if production:
+            rules.append(NoIntrospection)
+        super().__init__(rules)
+
+
+# -- time per operation ----------------------------------------------------------------------
+
+
+async def within_time_limit(work: Awaitable[T], *, seconds: float, session: Any
+                            ) -> T | ExecutionResult:
+    """The operation's result, or an OPERATION_TIMEOUT error once `seconds` have passed (the
+    request's session is then closed, releasing its connection)."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await work
+    except TimeoutError:
+        log.warning("operation stopped after %.1f s", seconds)
+        if session is not None:
+            await session.close()
+        return ExecutionResult(data=None, errors=[GraphQLError(
+            f"the operation took longer than {seconds:g} s", extensions={
+                "code": OPERATION_TIMEOUT})])
+
+
+# -- request size and type -------------------------------------------------------------------
+
+
+class RequestGuard:
+    """Refuses, before GraphQL reads anything: bodies over the limit (413), POSTs that are not
+    JSON (415), batches (400: one operation per request) and over-long query strings (414)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, path: str = "/graphql"):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Checks a request to the GraphQL path; other paths pass untouched."""
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal_before_body(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await self._too_large()(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body.lstrip()[:1] == b"[":
+            await json_error(400, "BATCHING_DISABLED",
+                             "one operation per request: batches are not accepted"
+                             )(scope, receive, send)
+            return
+        if not _is_json_object(body):
+            await json_error(400, "INVALID_JSON", "the body is not a JSON object"
+                             )(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def _too_large(self) -> JSONResponse:
+        return json_error(413, "PAYLOAD_TOO_LARGE",
+                          f"the request body is over {self.max_body_bytes} bytes")
+
+    def _refusal_before_body(self, scope: Scope) -> JSONResponse | None:
+        headers = Headers(scope=scope)
+        if scope["method"] == "GET":
+            if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
+                return json_error(414, "URI_TOO_LONG",
+                                  f"the query string is over {MAX_QUERY_STRING} bytes")
+            return None
+        if scope["method"] != "POST":
+            return None
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return json_error(415, "UNSUPPORTED_MEDIA_TYPE",
+                              "send the operation as application/json")
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                return json_error(400, "BAD_REQUEST", "Content-Length is not a number")
+            if int(declared) > self.max_body_bytes:
+                return self._too_large()
+        return None
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+

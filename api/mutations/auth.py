@@ -1,0 +1,88 @@
+"""Sign in, refresh, sign out, and kiosk API keys."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.auth import service as auth_service
+from api.auth.errors import AuthError, AuthErrorCode
+from api.auth.middleware import AuthKit
+from api.context import Context
+from api.types.account import Account, ApiKeyCreated, AuthPayload
+from api.types.common import int_key, to_global_id
+from geo.actors import require_signed_in
+
+Info = strawberry.Info[Context, None]
+
+
+def _kit(info: Info) -> AuthKit:
+    kit = info.context.auth
+    assert kit is not None, "the app gives every request its AuthKit"
+    return kit
+
+
+def _payload(pair: auth_service.TokenPair) -> AuthPayload:
+    return AuthPayload(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                       token_type="Bearer", expires_in=pair.expires_in,
+                       account=Account.from_model(pair.account))
+
+
+@strawberry.type
+class AuthMutations:
+    """Credentials of staff, owners and kiosks."""
+
+    @strawberry.mutation(description="Signs in with e-mail and password; too many failures for "
+                         "one e-mail are refused for a while (LOGIN_THROTTLED).")
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        kit, key = _kit(info), "login:" + auth_service.normalize_email(email)[:254]
+        if kit.login_failures.take(key) > 0:  # every attempt counts; a success clears them
+            raise AuthError(AuthErrorCode.LOGIN_THROTTLED,
+                            "too many failed sign-ins for this e-mail: wait and try again")
+        pair = await auth_service.login(
+            session=info.context.session, signer=kit.signer, email=email, password=password,
+            now=info.context.now, refresh_ttl_s=kit.refresh_ttl_s)
+        kit.login_failures.forget(key)
+        await info.context.session.commit()
+        return _payload(pair)
+
+    @strawberry.mutation(description="New tokens for a refresh token, which is used up. Using it "
+                         "again revokes the whole sign-in (TOKEN_REUSED).")
+    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        kit = _kit(info)
+        try:
+            pair = await auth_service.refresh(
+                session=info.context.session, signer=kit.signer, refresh_token=refresh_token,
+                now=info.context.now, refresh_ttl_s=kit.refresh_ttl_s)
+        except AuthError as exc:
+            if exc.code == AuthErrorCode.TOKEN_REUSED:
+                await info.context.session.commit()  # the revocation must stick
+            raise
+        await info.context.session.commit()
+        return _payload(pair)
+
+    @strawberry.mutation(description="Signs out: the access and refresh tokens of this sign-in "
+                         "stop working.")
+    async def logout(self, info: Info) -> bool:
+        require_signed_in(info.context.actor)
+        session_id = info.context.caller.session_id
+        if session_id is None:
+            return False
+        await auth_service.logout(session=info.context.session, session_id=session_id,
+                                  now=info.context.now)
+        await info.context.session.commit()
+        return True
+
+    @strawberry.mutation(description="A read-only API key for a kiosk or partner app (admins).")
+    async def create_api_key(self, info: Info, name: str) -> ApiKeyCreated:
+        api_key, key = await auth_service.create_api_key(
+            session=info.context.session, actor=info.context.actor, name=name)
+        await info.context.session.commit()
+        return ApiKeyCreated(id=to_global_id("ApiKey", api_key.id), name=api_key.name, key=key)
+
+    @strawberry.mutation(description="Revokes an API key (admins).")
+    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> bool:
+        done = await auth_service.revoke_api_key(
+            session=info.context.session, actor=info.context.actor,
+            api_key_id=int_key(id, "ApiKey"), now=info.context.now)
+        await info.context.session.commit()
+        return done

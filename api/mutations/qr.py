@@ -1,0 +1,129 @@
+"""Staff mutations of the audio guides: stops, narration uploads and QR codes."""
+
+from __future__ import annotations
+
+import json
+
+import strawberry
+
+from api.context import Context
+from api.types.common import int_key
+from api.types.qr import NarrationUpload, QrCode
+from api.types.stop import Narration, NarrationAudioType, Stop
+from qr import service as qr_service
+from qr.models import TargetKind
+from tours import stops
+from tours.stops import Translation
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input(description="A text in one language.")
+class TextInput:
+    lang: str
+    text: str
+
+
+@strawberry.input(description="A view of a 360° tour: a scene and angles in degrees.")
+class ViewpointInput:
+    scene_id: strawberry.ID
+    yaw: float = 0.0
+    pitch: float = 0.0
+    hfov: float = 100.0
+
+
+@strawberry.input
+class CreateStopInput:
+    destination_id: strawberry.ID
+    title: list[TextInput]
+    text: list[TextInput] | None = None
+    position: int | None = strawberry.field(default=None,
+                                            description="Route order; the end by default.")
+    viewpoint: ViewpointInput | None = None
+
+
+@strawberry.input(description="What a QR code opens.")
+class QrTargetInput:
+    kind: TargetKind
+    id: strawberry.ID = strawberry.field(description="Global id of a Stop, Destination or Scene.")
+
+    def value(self) -> qr_service.QrTarget:
+        """The target as the QR service takes it."""
+        return qr_service.QrTarget(kind=self.kind, id=int_key(self.id, self.kind.value.title()))
+
+
+async def _committed(info: Info) -> None:
+    await info.context.session.commit()
+    request = info.context.request
+    routes = getattr(request.app.state, "qr", None) if request is not None else None
+    if routes is not None:
+        routes.clear_cache()
+
+
+@strawberry.type
+class QrMutations:
+    """Changes to stops, narrations and QR codes (department staff only)."""
+
+    @strawberry.mutation(description="Adds a stop to a site's route.")
+    async def create_stop(self, info: Info, input: CreateStopInput) -> Stop:
+        view = input.viewpoint
+        stop = await stops.create_stop(
+            session=info.context.session, actor=info.context.actor,
+            data=stops.NewStop(
+                destination_id=int_key(input.destination_id, "Destination"),
+                title={t.lang: t.text for t in input.title},
+                text={t.lang: t.text for t in input.text or []},
+                position=input.position,
+                viewpoint=stops.Viewpoint(scene_id=int_key(view.scene_id, "Scene"),
+                                          yaw=view.yaw, pitch=view.pitch, hfov=view.hfov)
+                if view else None))
+        await _committed(info)
+        return Stop.from_model(stop, info.context.chain(None))
+
+    @strawberry.mutation(description="Starts a narration upload: a presigned POST for the "
+                         "audio. Confirm it with confirmNarrationUpload.")
+    async def request_narration_upload(self, info: Info, stop_id: strawberry.ID, lang: str,
+                                       content_type: NarrationAudioType) -> NarrationUpload:
+        post = await stops.request_narration_upload(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            stop_id=int_key(stop_id, "Stop"), lang=lang, content_type=content_type.value)
+        return NarrationUpload(url=post.url, fields=json.dumps(post.fields), key=post.key,
+                               content_type=post.content_type, max_bytes=post.max_bytes,
+                               expires_at=post.expires_at)
+
+    @strawberry.mutation(description="Checks the uploaded audio (type, integrity, duration, "
+                         "size) and the WebVTT transcript, then keeps the narration; a refused "
+                         "upload is deleted.")
+    async def confirm_narration_upload(
+        self, info: Info, stop_id: strawberry.ID, lang: str, key: str, transcript: str,
+        translation: Translation = Translation.ORIGINAL,
+    ) -> Narration:
+        narration = await stops.confirm_narration_upload(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            stop_id=int_key(stop_id, "Stop"), lang=lang, key=key, transcript=transcript,
+            translation=translation)
+        await _committed(info)
+        return Narration(model=narration)
+
+    @strawberry.mutation(description="Creates a QR code with a fresh short code.")
+    async def create_qr_code(self, info: Info, target: QrTargetInput) -> QrCode:
+        qr = await qr_service.create_qr_code(session=info.context.session,
+                                             actor=info.context.actor, target=target.value())
+        await _committed(info)
+        return QrCode(model=qr, chain=info.context.chain(None))
+
+    @strawberry.mutation(description="Points a printed code at another target.")
+    async def retarget_qr_code(self, info: Info, code: str, target: QrTargetInput) -> QrCode:
+        qr = await qr_service.retarget_qr_code(session=info.context.session,
+                                               actor=info.context.actor, code=code,
+                                               target=target.value())
+        await _committed(info)
+        return QrCode(model=qr, chain=info.context.chain(None))
+
+    @strawberry.mutation(description="Enables or disables a code (a disabled code answers 404).")
+    async def set_qr_code_enabled(self, info: Info, code: str, enabled: bool) -> QrCode:
+        qr = await qr_service.set_qr_code_enabled(session=info.context.session,
+                                                  actor=info.context.actor, code=code,
+                                                  enabled=enabled)
+        await _committed(info)
+        return QrCode(model=qr, chain=info.context.chain(None))

@@ -1,0 +1,120 @@
+"""Staff mutations of virtual tours: panorama uploads, tours, scenes and hotspots."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import Context
+from api.mutations.qr import TextInput
+from api.types.common import GeoPointInput, int_key
+from api.types.tour import Hotspot, Panorama, Scene, Tour
+from media import service as media_service
+from tours import service as tour_service
+
+Info = strawberry.Info[Context, None]
+
+
+def _texts(items: list[TextInput] | None) -> dict[str, str]:
+    return {t.lang: t.text for t in items or []}
+
+
+@strawberry.type(description="A presigned POST: send `fields` and then `file` to `url`.")
+class PanoramaUpload:
+    url: str
+    fields: JSON
+    key: str
+    content_type: str
+    max_bytes: int
+    expires_at: int
+
+
+@strawberry.input
+class AddSceneInput:
+    tour_id: strawberry.ID
+    panorama_id: strawberry.ID
+    title: list[TextInput]
+    location: GeoPointInput | None = None
+    floor_plan_x: float | None = None
+    floor_plan_y: float | None = None
+    north_offset: float = 0.0
+    yaw: float = 0.0
+    pitch: float = 0.0
+    hfov: float = 100.0
+
+
+@strawberry.input
+class AddHotspotInput:
+    scene_id: strawberry.ID
+    kind: str = strawberry.field(description="scene, info or stop.")
+    yaw: float
+    pitch: float
+    text: list[TextInput] | None = None
+    target_scene_id: strawberry.ID | None = None
+    target_yaw: float | None = None
+    target_pitch: float | None = None
+    stop_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class TourMutations:
+    """Changes to panoramas and tours (department staff only)."""
+
+    @strawberry.mutation(description="Starts a panorama upload (JPEG, PNG or WebP): a short-"
+                         "lived presigned POST. Then call addPanoramaFromUpload with its key.")
+    async def request_panorama_upload(self, info: Info, content_type: str) -> PanoramaUpload:
+        _, post = await media_service.request_panorama_upload(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            content_type=content_type)
+        await info.context.session.commit()
+        return PanoramaUpload(url=post.url, fields=JSON(dict(post.fields)), key=post.key,
+                              content_type=post.content_type, max_bytes=post.max_bytes,
+                              expires_at=post.expires_at)
+
+    @strawberry.mutation(description="Checks an uploaded panorama and tiles it for every "
+                         "viewer (the same image twice is one panorama).")
+    async def add_panorama_from_upload(self, info: Info, key: str) -> Panorama:
+        panorama, _ = await media_service.add_panorama_from_upload(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            key=key)
+        await info.context.session.commit()
+        return Panorama.from_model(panorama)
+
+    @strawberry.mutation(description="Creates a tour of a destination.")
+    async def create_tour(self, info: Info, destination_id: strawberry.ID, slug: str,
+                          title: list[TextInput],
+                          description: list[TextInput] | None = None) -> Tour:
+        tour = await tour_service.create_tour(
+            session=info.context.session, actor=info.context.actor,
+            destination_id=int_key(destination_id, "Destination"), slug=slug,
+            title=_texts(title), description=_texts(description))
+        await info.context.session.commit()
+        return Tour.from_model(tour, info.context.chain(None))
+
+    @strawberry.mutation(description="Appends a scene to a tour.")
+    async def add_scene(self, info: Info, input: AddSceneInput) -> Scene:
+        plan = ((input.floor_plan_x, input.floor_plan_y)
+                if input.floor_plan_x is not None and input.floor_plan_y is not None else None)
+        scene = await tour_service.add_scene(
+            session=info.context.session, actor=info.context.actor,
+            tour_id=int_key(input.tour_id, "Tour"),
+            scene=tour_service.NewScene(
+                panorama_id=int_key(input.panorama_id, "Panorama"), title=_texts(input.title),
+                location=input.location.checked("location") if input.location else None,
+                floor_plan=plan, north_offset=input.north_offset, yaw=input.yaw,
+                pitch=input.pitch, hfov=input.hfov))
+        await info.context.session.commit()
+        return Scene.from_model(scene, info.context.chain(None))
+
+    @strawberry.mutation(description="Adds a hotspot to a scene.")
+    async def add_hotspot(self, info: Info, input: AddHotspotInput) -> Hotspot:
+        hotspot = await tour_service.add_hotspot(
+            session=info.context.session, actor=info.context.actor,
+            scene_id=int_key(input.scene_id, "Scene"), kind=input.kind, yaw=input.yaw,
+            pitch=input.pitch, text=_texts(input.text) or None,
+            target_scene_id=int_key(input.target_scene_id, "Scene")
+            if input.target_scene_id else None,
+            target_yaw=input.target_yaw, target_pitch=input.target_pitch,
+            stop_id=int_key(input.stop_id, "Stop") if input.stop_id else None)
+        await info.context.session.commit()
+        return Hotspot(model=hotspot, chain=info.context.chain(None))

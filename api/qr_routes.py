@@ -1,0 +1,234 @@
+"""`GET /q/{code}`: the scan of a printed QR code, as a page for browsers or JSON for the app.
+
+Scans are counted in memory and written in one statement every `flush_seconds` (and when
+the app stops); each client IP has a token bucket; a resolved answer is kept for
+`cache_seconds` (staff changes clear it at once in this process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from api.language import LanguageError, language_chain, normalize_tag
+from api.qr_page import Page, render_page, render_problem, scan_data
+from media.store import MediaStore
+from qr.models import Channel, TargetKind
+from qr.scans import ScanKey, record_scans
+from qr.service import resolve_scan
+
+log = logging.getLogger("tourism.qr")
+APP_LANGUAGE_HEADER = "x-tourism-language"
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; media-src 'self' https: http:; "
+       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+MAX_PENDING_KEYS = 100_000
+
+
+class QrSettings(BaseSettings):
+    """Tuning of the scan endpoint, from `TOURISM_QR_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TOURISM_QR_", extra="ignore")
+
+    rate_per_minute: float = Field(default=120.0, gt=0)
+    burst: int = Field(default=40, ge=1)
+    cache_seconds: float = Field(default=5.0, ge=0)
+    flush_seconds: float = Field(default=2.0, ge=0)
+
+
+class RateLimiter:
+    """A token bucket per client key, bounded in memory."""
+
+    def __init__(self, per_minute: float, burst: int, max_clients: int = 50_000):
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.max_clients = max_clients
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        """Whether the client may make one more request now."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self.buckets.pop(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        allowed = tokens >= 1.0
+        self.buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+        while len(self.buckets) > self.max_clients:
+            self.buckets.popitem(last=False)
+        return allowed
+
+
+class ScanBuffer:
+    """Scan counts waiting to be written, flushed in one statement."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], flush_seconds: float):
+        self.sessions = sessions
+        self.flush_seconds = flush_seconds
+        self.pending: Counter[ScanKey] = Counter()
+        self.last_flush = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    def add(self, key: ScanKey) -> None:
+        """Counts one scan (dropped, with a log line, past MAX_PENDING_KEYS kinds)."""
+        if key not in self.pending and len(self.pending) >= MAX_PENDING_KEYS:
+            log.warning("scan buffer full: a scan was not counted")
+            return
+        self.pending[key] += 1
+
+    @property
+    def due(self) -> bool:
+        """Whether flush_seconds have passed since the last write."""
+        return time.monotonic() - self.last_flush >= self.flush_seconds
+
+    async def flush(self) -> None:
+        """Writes every pending count now (kept for the next try when writing fails)."""
+        async with self.lock:
+            batch, self.pending = self.pending, Counter()
+            self.last_flush = time.monotonic()
+            if not batch:
+                return
+            try:
+                async with self.sessions() as session:
+                    await record_scans(session=session, scans=batch)
+                    await session.commit()
+            except Exception:
+                log.exception("writing %d scan counts failed; kept for the next flush",
+                              len(batch))
+                self.pending.update(batch)
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A cached resolution of a code in a language chain."""
+
+    expires: float
+    page: Page | None
+    qr_code_id: int
+    target_id: int
+    html: bytes | None = None
+    json: bytes | None = None
+
+
+def _wants_json(request: Request) -> bool:
+    if request.query_params.get("format") == "json":
+        return True
+    best_json, best_html = 0.0, 0.0
+    for item in request.headers.get("accept", "").split(",")[:20]:
+        media, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media.strip() == "application/json":
+            best_json = max(best_json, quality)
+        elif media.strip() in ("text/html", "*/*", "text/*"):
+            best_html = max(best_html, quality if media.strip() == "text/html" else quality / 2)
+    return best_json > best_html
+
+
+def _chain(request: Request) -> tuple[str, ...]:
+    explicit = request.query_params.get("lang") or request.headers.get(APP_LANGUAGE_HEADER)
+    try:
+        return language_chain(normalize_tag(explicit) if explicit else None,
+                              request.headers.get("accept-language"))
+    except LanguageError:
+        return language_chain(None, request.headers.get("accept-language"))
+
+
+class QrRoutes:
+    """The scan endpoint with its limiter, counter buffer and short cache."""
+
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
+                 settings: QrSettings | None = None):
+        self.settings = settings or QrSettings()
+        self.sessions = sessions
+        self.store = store
+        self.limiter = RateLimiter(self.settings.rate_per_minute, self.settings.burst)
+        self.scans = ScanBuffer(sessions, self.settings.flush_seconds)
+        self.cache: OrderedDict[tuple[str, tuple[str, ...]], Resolved] = OrderedDict()
+
+    @property
+    def routes(self) -> list[Route]:
+        """The scan route."""
+        return [Route("/q/{code}", self.scan, methods=["GET", "HEAD"])]
+
+    def clear_cache(self) -> None:
+        """Forgets every cached resolution (after a staff change)."""
+        self.cache.clear()
+
+    async def close(self) -> None:
+        """Writes the pending scan counts (at shutdown)."""
+        await self.scans.flush()
+
+    async def _resolve(self, code: str, chain: tuple[str, ...]) -> Resolved:
+        key = (code.upper(), chain)
+        now = time.monotonic()
+        cached = self.cache.get(key)
+        if cached is not None and cached.expires > now:
+            return cached
+        async with self.sessions() as session:
+            view = await resolve_scan(session=session, code=code)
+            page = scan_data(view, chain, self.store) if view is not None else None
+        resolved = Resolved(expires=now + self.settings.cache_seconds, page=page,
+                            qr_code_id=view.qr.id if view else 0,
+                            target_id=(view.qr.target_id or 0) if view else 0)
+        if self.settings.cache_seconds > 0:
+            self.cache[key] = resolved
+            while len(self.cache) > 5000:
+                self.cache.popitem(last=False)
+        return resolved
+
+    async def scan(self, request: Request) -> Response:
+        """Counts the scan and answers with the page or the JSON."""
+        wants_json = _wants_json(request)
+        chain = _chain(request)
+        client = request.client.host if request.client else "unknown"
+        headers = {"Vary": "Accept, Accept-Language, X-Tourism-Language",
+                   "Cache-Control": "no-store", "Content-Security-Policy": CSP,
+                   "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+        if not self.limiter.allow(client):
+            headers["Retry-After"] = "30"
+            if wants_json:
+                return JSONResponse({"code": "RATE_LIMITED"}, status_code=429, headers=headers)
+            return HTMLResponse(render_problem(chain[0], busy=True), status_code=429,
+                                headers=headers)
+        code = request.path_params["code"]
+        resolved = await self._resolve(code, chain) if len(code) <= 32 else None
+        if resolved is None or resolved.page is None:
+            if wants_json:
+                return JSONResponse({"code": "QR_CODE_NOT_FOUND",
+                                     "message": "no such QR code"}, status_code=404,
+                                    headers=headers)
+            return HTMLResponse(render_problem(chain[0]), status_code=404, headers=headers)
+        page = resolved.page
+        channel = Channel.APP if wants_json or APP_LANGUAGE_HEADER in request.headers \
+            else Channel.WEB
+        if request.method == "GET":
+            self.scans.add(ScanKey(
+                day=datetime.now(UTC).date(), qr_code_id=resolved.qr_code_id,
+                target_kind=TargetKind(page.data["target"]["kind"]),
+                target_id=resolved.target_id, lang=chain[0].split("-")[0], channel=channel))
+        task = BackgroundTask(self.scans.flush) if self.scans.due else None
+        if wants_json:
+            if resolved.json is None:
+                resolved.json = json.dumps(page.data, ensure_ascii=False).encode()
+            return Response(resolved.json, media_type="application/json", headers=headers,
+                            background=task)
+        if resolved.html is None:
+            resolved.html = render_page(page, requested=chain[0]).encode()
+        return HTMLResponse(resolved.html, headers=headers, background=task)

@@ -1,0 +1,94 @@
+"""Query fields of guided stops, QR codes, kiosks, print sheets and scan statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from api.context import Context
+from api.types.common import int_key
+from api.types.destination import Destination
+from api.types.qr import Kiosk, QrCode, QrSheet, QrSheetFormat, ScanRow, ScanStatistics
+from api.types.stop import Stop
+from geo.actors import require_staff
+from qr import scans, sheet
+from qr import service as qr_service
+from qr.images import ErrorCorrection
+
+Info = strawberry.Info[Context, None]
+Lang = Annotated[
+    str | None,
+    strawberry.argument(description="BCP 47 language of the texts; else Accept-Language."),
+]
+
+
+@strawberry.type
+class QrQueries:
+    """Audio guides: stops, their narrations and the QR codes beside them."""
+
+    @strawberry.field(description="A QR code by its short code (as printed or typed, any case).")
+    async def qr_code(self, info: Info, code: str, lang: Lang = None) -> QrCode | None:
+        found = await qr_service.get_qr_code(session=info.context.session, code=code)
+        if found is None or not found.enabled:
+            return None
+        return QrCode(model=found, chain=info.context.chain(lang))
+
+    @strawberry.field
+    async def stop(self, info: Info, id: strawberry.ID, lang: Lang = None) -> Stop | None:
+        found = await info.context.loaders.stop.load(int_key(id, "Stop"))
+        if found is None:
+            return None
+        if await info.context.loaders.destination.load(found.destination_id) is None:
+            return None  # the destination is not published
+        return Stop.from_model(found, info.context.chain(lang))
+
+    @strawberry.field(description="A kiosk's view: a site's stops in route order, each with "
+                      "its QR codes and narrations.")
+    async def kiosk(self, info: Info, destination_id: strawberry.ID,
+                    lang: Lang = None) -> Kiosk | None:
+        chain = info.context.chain(lang)
+        key = int_key(destination_id, "Destination")
+        destination = await info.context.loaders.destination.load(key)
+        if destination is None:
+            return None
+        route = await info.context.loaders.stops_by_destination.load(key)
+        return Kiosk(destination=Destination.from_model(destination, chain),
+                     stops=[Stop.from_model(s, chain) for s in route])
+
+    @strawberry.field(description="Staff: an A4 print sheet of a destination's QR labels.")
+    async def qr_sheet(self, info: Info, destination_id: strawberry.ID,
+                       format: QrSheetFormat = QrSheetFormat.PDF,
+                       level: ErrorCorrection = ErrorCorrection.M) -> QrSheet:
+        require_staff(info.context.actor)
+        labels = await qr_service.sheet_labels(
+            session=info.context.session, destination_id=int_key(destination_id, "Destination"),
+            public_base_url=info.context.settings.public_base_url)
+        store = info.context.store
+        if format is QrSheetFormat.PDF:
+            documents = [(await asyncio.to_thread(sheet.pdf_sheet, labels, level=level), "pdf")]
+            content_type = "application/pdf"
+        else:
+            pages = await asyncio.to_thread(sheet.svg_sheet, labels, level=level)
+            documents = [(page.encode(), "svg") for page in pages]
+            content_type = "image/svg+xml"
+        urls = []
+        for data, ext in documents:
+            key = f"qr-sheets/{hashlib.sha256(data).hexdigest()[:32]}/sheet.{ext}"
+            await asyncio.to_thread(store.put, key, data, content_type, immutable=True)
+            urls.append(store.url(key))
+        return QrSheet(content_type=content_type, label_count=len(labels), urls=urls)
+
+    @strawberry.field(description="Staff: scans by day, code, target, language and channel "
+                      "between two days (inclusive), with a CSV export.")
+    async def scan_statistics(self, info: Info, since: date, until: date,
+                              destination_id: strawberry.ID | None = None) -> ScanStatistics:
+        rows = await scans.scan_statistics(
+            session=info.context.session, actor=info.context.actor, since=since, until=until,
+            destination_id=int_key(destination_id, "Destination") if destination_id else None)
+        return ScanStatistics(rows=[ScanRow.of(r) for r in rows],
+                              total=sum(r.count for r in rows),
+                              csv=scans.statistics_csv(rows))

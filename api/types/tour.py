@@ -1,0 +1,228 @@
+"""GraphQL types of virtual tours: tours, scenes, hotspots, panoramas and viewer configs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.context import Context
+from api.types.common import GeoPoint, Node, to_global_id
+from media import models as media_models
+from media.tiling import panorama_prefix
+from tours import models, viewers
+
+Info = strawberry.Info[Context, None]
+
+
+def panorama_base(info: Info, panorama: media_models.Panorama) -> str:
+    """The URL of a panorama's folder: the store's public URL, else the app's redirects."""
+    prefix = panorama_prefix(panorama.sha256)
+    found = info.context.store.public_prefix_url(prefix)
+    if found is not None:
+        return found
+    return f"{info.context.settings.public_base_url.rstrip('/')}/panorama-tiles/{panorama.sha256}"
+
+
+@strawberry.type(description="A tiled 360° image (content-addressed by its SHA-256).")
+class Panorama(Node):
+    model: strawberry.Private[media_models.Panorama]
+
+    @classmethod
+    def from_model(cls, model: media_models.Panorama) -> Panorama:
+        """The GraphQL view of a panorama."""
+        return cls(id=to_global_id("Panorama", model.id), model=model)
+
+    @strawberry.field
+    def sha256(self) -> str:
+        return self.model.sha256
+
+    @strawberry.field
+    def width(self) -> int:
+        return self.model.width
+
+    @strawberry.field
+    def height(self) -> int:
+        return self.model.height
+
+    @strawberry.field(description="Cube face size in pixels: 8·⌊width/π/8⌋.")
+    def face_size(self) -> int:
+        return self.model.face_size
+
+    @strawberry.field
+    def levels(self) -> int:
+        return self.model.levels
+
+    @strawberry.field(description="Bytes of every stored object of the panorama.")
+    def byte_size(self) -> float:
+        return float(self.model.byte_size)
+
+    @strawberry.field
+    def thumbnail_url(self, info: Info) -> str:
+        return f"{panorama_base(info, self.model)}/thumb.jpg"
+
+    @strawberry.field
+    def preview_url(self, info: Info) -> str:
+        return f"{panorama_base(info, self.model)}/preview.jpg"
+
+
+@strawberry.type(description="A point of a scene: a link to another scene, an info text or a "
+                 "stop with its narration. Angles in degrees.")
+class Hotspot:
+    model: strawberry.Private[models.Hotspot]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return to_global_id("Hotspot", self.model.id)
+
+    @strawberry.field(description="scene, info or stop.")
+    def kind(self) -> str:
+        return self.model.kind
+
+    @strawberry.field
+    def yaw(self) -> float:
+        return self.model.yaw
+
+    @strawberry.field
+    def pitch(self) -> float:
+        return self.model.pitch
+
+    @strawberry.field
+    def text(self) -> str | None:
+        return viewers.pick_text(self.model.text, self.chain) or None
+
+    @strawberry.field
+    def target_scene_id(self) -> strawberry.ID | None:
+        target = self.model.target_scene_id
+        return to_global_id("Scene", target) if target is not None else None
+
+    @strawberry.field
+    def stop_id(self) -> strawberry.ID | None:
+        stop = self.model.stop_id
+        return to_global_id("Stop", stop) if stop is not None else None
+
+
+@strawberry.type(description="A viewpoint of a tour: a panorama on the map or a floor plan.")
+class Scene(Node):
+    model: strawberry.Private[models.Scene]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @classmethod
+    def from_model(cls, model: models.Scene, chain: tuple[str, ...]) -> Scene:
+        """The GraphQL view of a scene."""
+        return cls(id=to_global_id("Scene", model.id), model=model, chain=chain)
+
+    @strawberry.field
+    def title(self) -> str:
+        return viewers.pick_text(self.model.title, self.chain)
+
+    @strawberry.field
+    def location(self) -> GeoPoint | None:
+        lat, lng = self.model.lat, self.model.lng
+        return GeoPoint(lat=lat, lng=lng) if lat is not None and lng is not None else None
+
+    @strawberry.field(description="Position on the tour's floor plan, 0..1 from the left.")
+    def floor_plan_x(self) -> float | None:
+        return self.model.floor_plan_x
+
+    @strawberry.field(description="Position on the tour's floor plan, 0..1 from the top.")
+    def floor_plan_y(self) -> float | None:
+        return self.model.floor_plan_y
+
+    @strawberry.field(description="Compass heading of the panorama's centre, degrees.")
+    def north_offset(self) -> float:
+        return self.model.north_offset
+
+    @strawberry.field
+    def initial_yaw(self) -> float:
+        return self.model.initial_yaw
+
+    @strawberry.field
+    def initial_pitch(self) -> float:
+        return self.model.initial_pitch
+
+    @strawberry.field
+    def initial_hfov(self) -> float:
+        return self.model.initial_hfov
+
+    @strawberry.field
+    def tour_id(self) -> strawberry.ID:
+        return to_global_id("Tour", self.model.tour_id)
+
+    @strawberry.field
+    async def panorama(self, info: Info) -> Panorama:
+        found = await info.context.loaders.panorama.load(self.model.panorama_id)
+        assert found is not None, "foreign key guarantees the panorama"
+        return Panorama.from_model(found)
+
+    @strawberry.field
+    async def hotspots(self, info: Info) -> list[Hotspot]:
+        found = await info.context.loaders.hotspots_by_scene.load(self.model.id)
+        return [Hotspot(model=h, chain=self.chain) for h in found]
+
+
+@strawberry.type(description="A scene and how far it is, in metres.")
+class SceneNear:
+    scene: Scene
+    distance_meters: float
+
+
+@strawberry.type(description="A 360° virtual tour of a destination.")
+class Tour(Node):
+    model: strawberry.Private[models.Tour]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @classmethod
+    def from_model(cls, model: models.Tour, chain: tuple[str, ...]) -> Tour:
+        """The GraphQL view of a tour."""
+        return cls(id=to_global_id("Tour", model.id), model=model, chain=chain)
+
+    @strawberry.field
+    def slug(self) -> str:
+        return self.model.slug
+
+    @strawberry.field
+    def title(self) -> str:
+        return viewers.pick_text(self.model.title, self.chain)
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return viewers.pick_text(self.model.description, self.chain) or None
+
+    @strawberry.field
+    def destination_id(self) -> strawberry.ID:
+        return to_global_id("Destination", self.model.destination_id)
+
+    @strawberry.field(description="The page that shows the tour in Pannellum.")
+    def viewer_url(self, info: Info) -> str:
+        return f"{info.context.settings.public_base_url.rstrip('/')}/tours/{self.model.id}"
+
+    @strawberry.field
+    async def scenes(self, info: Info) -> list[Scene]:
+        found = await info.context.loaders.scenes_by_tour.load(self.model.id)
+        return [Scene.from_model(s, self.chain) for s in found]
+
+    @strawberry.field(description="Pannellum 2.5 tour configuration (multires scenes).")
+    async def pannellum_config(self, info: Info) -> JSON:
+        return JSON(await viewer_config(info, self.model, self.chain, viewers.pannellum_config))
+
+    @strawberry.field(description="Marzipano 0.10 scene data (radians), with tile URL "
+                      "templates and cube previews.")
+    async def marzipano_config(self, info: Info) -> JSON:
+        return JSON(await viewer_config(info, self.model, self.chain, viewers.marzipano_config))
+
+
+async def viewer_config(info: Info, tour: models.Tour, chain: tuple[str, ...],
+                        build: Any) -> dict[str, Any]:
+    """A viewer's configuration of a tour, loading its scenes, hotspots and panoramas."""
+    loaders = info.context.loaders
+    scenes = await loaders.scenes_by_tour.load(tour.id)
+    spots = await loaders.hotspots_by_scene.load_many([s.id for s in scenes])
+    panoramas = await loaders.panorama.load_many([s.panorama_id for s in scenes])
+    config: dict[str, Any] = build(
+        tour=tour, scenes=scenes, hotspots={s.id: h for s, h in zip(scenes, spots, strict=True)},
+        panoramas={p.id: p for p in panoramas if p is not None},
+        base_of=lambda p: panorama_base(info, p), chain=chain)
+    return config

@@ -1,0 +1,160 @@
+"""`GET /q/{code}`: the page and the JSON, languages, 404s, the rate limit, counting, Range."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.qr_routes import RateLimiter
+from geo.actors import ANONYMOUS, AuthenticationRequired
+from media.store import LocalStore
+from qr import scans
+from qr.models import ScanCount, TargetKind
+from qr.service import QrTarget, create_qr_code, retarget_qr_code, set_qr_code_enabled
+from tests.qr.conftest import STAFF, make_guide_stop
+
+
+def _store(client: httpx.AsyncClient) -> LocalStore:
+    store: LocalStore = client._transport.app.state.store  # type: ignore[attr-defined]
+    return store
+
+
+async def _flush(client: httpx.AsyncClient) -> None:
+    await client._transport.app.state.qr.scans.flush()  # type: ignore[attr-defined]
+
+
+async def test_page_plays_the_narration_in_the_asked_language(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    page = await client.get(f"/q/{guide.code}", params={"lang": "en"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert len(page.content) < 30 * 1024 and "<script" not in html
+    assert '<html lang="en">' in html and "Main hall of Lady Thien Hau" in html
+    assert '<audio controls' in html and '.ogg"' in html and 'type="audio/ogg"' in html
+    assert "The main hall holds the statue of Lady Thien Hau." in html  # transcript
+    assert 'name="viewport"' in html and 'hreflang="vi"' in html
+    vietnamese = await client.get(f"/q/{guide.code.lower()}",
+                                  headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
+    assert '<html lang="vi">' in vietnamese.text
+    assert "Trong chính điện là tượng Bà Thiên Hậu." in vietnamese.text
+    korean = await client.get(f"/q/{guide.code}", headers={"Accept-Language": "ko"})
+    assert '<html lang="vi">' in korean.text  # no Korean: the chain falls back to vi
+
+
+async def test_json_for_the_app_carries_the_same_data(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    answer = await client.get(f"/q/{guide.code}", headers={
+        "Accept": "application/json", "X-Tourism-Language": "en"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    data = answer.json()
+    assert data["code"] == guide.code and data["target"]["kind"] == "stop"
+    assert data["lang"] == "en" and data["stop"]["title"] == "Main hall of Lady Thien Hau"
+    narration = data["narration"]
+    assert narration["lang"] == "en" and 10 < narration["durationSeconds"] < 12
+    assert narration["transcript"].startswith("The main hall holds")
+    assert data["availableLanguages"] == ["en", "vi"]
+    assert [s["code"] for s in data["stops"]] == [guide.code]
+    audio_path = narration["url"].removeprefix("http://testserver")
+    part = await client.get(audio_path, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and len(part.content) == 100
+    assert part.content[:4] == b"OggS"
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+async def test_unknown_and_disabled_codes_are_friendly_404s(
+    client: httpx.AsyncClient, session: AsyncSession, accept: str,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    for code in ("ZZZZZZ", "not-a-code!", "0O1I", "A" * 40):
+        answer = await client.get(f"/q/{code}", headers={"Accept": accept})
+        assert answer.status_code == 404
+    await set_qr_code_enabled(session=session, actor=STAFF, code=guide.code, enabled=False)
+    client._transport.app.state.qr.clear_cache()  # type: ignore[attr-defined]
+    answer = await client.get(f"/q/{guide.code}", headers={"Accept": accept})
+    assert answer.status_code == 404
+    if accept == "text/html":
+        assert "This QR code does not exist" in answer.text or "Không tìm thấy" in answer.text
+    else:
+        assert answer.json()["code"] == "QR_CODE_NOT_FOUND"
+
+
+async def test_retargeting_keeps_the_printed_code(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    await retarget_qr_code(session=session, actor=STAFF, code=guide.code,
+                           target=QrTarget(TargetKind.DESTINATION, guide.destination.id))
+    client._transport.app.state.qr.clear_cache()  # type: ignore[attr-defined]
+    data = (await client.get(f"/q/{guide.code}?format=json&lang=vi")).json()
+    assert data["target"]["kind"] == "destination" and data["stop"] is None
+    assert data["destination"]["name"] == "Chùa Bà Thiên Hậu"
+    assert [s["title"] for s in data["stops"]] == ["Chính điện thờ Bà Thiên Hậu"]
+
+
+async def test_scans_are_counted_by_day_target_language_and_channel(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    for _ in range(3):
+        await client.get(f"/q/{guide.code}?lang=en")
+    await client.get(f"/q/{guide.code}", headers={"Accept": "application/json",
+                                                   "Accept-Language": "ko-KR"})
+    await client.get("/q/ZZZZZZ")  # unknown codes count nothing
+    await _flush(client)
+    rows = (await session.execute(select(ScanCount))).scalars().all()
+    counted = sorted((r.target_kind, r.target_id, r.lang, r.channel, r.count) for r in rows)
+    assert counted == [("stop", guide.stop.id, "en", "web", 3),
+                       ("stop", guide.stop.id, "ko", "app", 1)]
+    today = datetime.now(UTC).date()
+    assert {r.day for r in rows} == {today}
+    stats = await scans.scan_statistics(session=session, actor=STAFF,
+                                        since=today - timedelta(days=1), until=today,
+                                        destination_id=guide.destination.id)
+    assert sum(r.count for r in stats) == 4
+    csv = scans.statistics_csv(stats)
+    assert csv.splitlines()[0] == "day,code,target_kind,target_id,lang,channel,scans"
+    assert f"{today.isoformat()},{guide.code},stop,{guide.stop.id},en,web,3" in csv
+    with pytest.raises(AuthenticationRequired):
+        await scans.scan_statistics(session=session, actor=ANONYMOUS, since=today, until=today)
+
+
+async def test_each_client_is_rate_limited(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    client._transport.app.state.qr.limiter = RateLimiter(1, 2)  # type: ignore[attr-defined]
+    statuses = [(await client.get(f"/q/{guide.code}")).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    limited = await client.get(f"/q/{guide.code}", headers={"Accept": "application/json"})
+    assert limited.status_code == 429 and limited.json()["code"] == "RATE_LIMITED"
+    assert "retry-after" in limited.headers
+
+
+def test_rate_limiter_refills_and_forgets_old_clients() -> None:
+    limiter = RateLimiter(per_minute=60, burst=1, max_clients=2)
+    assert limiter.allow("a", now=0.0) and not limiter.allow("a", now=0.5)
+    assert limiter.allow("a", now=1.6)
+    limiter.allow("b", now=2.0)
+    limiter.allow("c", now=2.0)
+    assert list(limiter.buckets) == ["b", "c"]
+
+
+async def test_destination_codes_need_a_published_destination(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    qr = await create_qr_code(session=session, actor=STAFF,
+                              target=QrTarget(TargetKind.DESTINATION, guide.destination.id))
+    assert (await client.get(f"/q/{qr.code}")).status_code == 200
+    guide.destination.status = "draft"
+    await session.flush()
+    client._transport.app.state.qr.clear_cache()  # type: ignore[attr-defined]
+    assert (await client.get(f"/q/{qr.code}")).status_code == 404

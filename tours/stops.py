@@ -1,0 +1,289 @@
+"""Guided stops and their narrations: reading them in route order, creating them, and
+checking every narration upload (audio and WebVTT transcript) before anything is kept."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from geo.actors import Actor, require_staff
+from geo.models import Destination
+from media.audio import AUDIO_TYPES, MAX_AUDIO_BYTES, AudioError, check_audio
+from media.store import MediaStore, PresignedPost
+from media.webvtt import check_transcript, transcript_text
+from tours.models import Narration, Scene, Stop
+from tours.stop_errors import (
+    InvalidStop,
+    InvalidViewpoint,
+    NarrationUploadError,
+    StopNotFound,
+)
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+_UPLOAD_KEY = re.compile(r"^narrations/(\d+)/([A-Za-z0-9-]{2,35})/([0-9a-f]{32})\.(mp3|m4a|ogg)$")
+MAX_TITLE = 300
+MAX_TEXT = 20_000
+
+
+class Translation(StrEnum):
+    """Who wrote a narration's text in its language."""
+
+    ORIGINAL = "original"
+    HUMAN = "human"
+    MACHINE = "machine"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewpoint:
+    """Where a stop is seen in a 360° tour: a scene and the view's angles in degrees."""
+
+    scene_id: int
+    yaw: float = 0.0
+    pitch: float = 0.0
+    hfov: float = 100.0
+
+
+@dataclass(slots=True)
+class NewStop:
+    """The fields of a stop to create."""
+
+    destination_id: int
+    title: dict[str, str]
+    text: dict[str, str] = field(default_factory=dict)
+    position: int | None = None
+    viewpoint: Viewpoint | None = None
+
+
+def check_lang(lang: str, *, fld: str = "lang") -> str:
+    """A BCP 47 tag in canonical case (primary subtag lower case); InvalidStop otherwise."""
+    parts = lang.strip().replace("_", "-").split("-")
+    tag = "-".join([parts[0].lower(), *[p.upper() if len(p) == 2 else
+                                        p.title() if len(p) == 4 else p for p in parts[1:]]])
+    if not _LANG.match(tag):
+        raise InvalidStop(f"{lang!r} is not a BCP 47 language tag", code="INVALID_LANGUAGE",
+                          field=fld)
+    return tag
+
+
+def _texts(values: dict[str, str], *, fld: str, limit: int, required: bool) -> dict[str, str]:
+    out = {check_lang(k, fld=fld): v.strip() for k, v in values.items()
+           if isinstance(v, str) and v.strip()}
+    if required and not out:
+        raise InvalidStop(f"a stop needs a {fld} in at least one language", field=fld)
+    if any(len(v) > limit for v in out.values()):
+        raise InvalidStop(f"a {fld} is longer than {limit} characters", field=fld)
+    return out
+
+
+async def _check_viewpoint(session: AsyncSession, viewpoint: Viewpoint) -> None:
+    if not (-180 <= viewpoint.yaw <= 360 and -90 <= viewpoint.pitch <= 90
+            and 10 <= viewpoint.hfov <= 150):
+        raise InvalidViewpoint("yaw must be in -180..360, pitch in -90..90, hfov in 10..150 "
+                               "degrees", field="viewpoint")
+    if await session.get(Scene, viewpoint.scene_id) is None:
+        raise InvalidViewpoint(f"no scene {viewpoint.scene_id}", field="viewpoint")
+
+
+async def create_stop(*, session: AsyncSession, actor: Actor, data: NewStop) -> Stop:
+    """Creates a stop at the end of its site's route, or at a given position (not committed)."""
+    require_staff(actor)
+    title = _texts(data.title, fld="title", limit=MAX_TITLE, required=True)
+    text = _texts(data.text, fld="text", limit=MAX_TEXT, required=False)
+    if await session.get(Destination, data.destination_id) is None:
+        raise InvalidStop(f"no destination {data.destination_id}", field="destinationId")
+    if data.viewpoint is not None:
+        await _check_viewpoint(session, data.viewpoint)
+    position = data.position
+    if position is None:
+        last = await session.scalar(select(func.max(Stop.position))
+                                    .where(Stop.destination_id == data.destination_id))
+        position = (last or 0) + 1
+    elif not 0 <= position <= 100_000:
+        raise InvalidStop("position must be between 0 and 100000", field="position")
+    view = data.viewpoint
+    stop = Stop(destination_id=data.destination_id, position=position, title=title, text=text,
+                viewpoint_scene_id=view.scene_id if view else None,
+                viewpoint_yaw=view.yaw if view else None,
+                viewpoint_pitch=view.pitch if view else None,
+                viewpoint_hfov=view.hfov if view else None)
+    session.add(stop)
+    await session.flush()
+    return stop
+
+
+async def get_stop(*, session: AsyncSession, stop_id: int) -> Stop | None:
+    """Gets a stop by its id."""
+    found: Stop | None = await session.get(Stop, stop_id)
+    return found
+
+
+async def get_stops(*, session: AsyncSession, ids: Sequence[int]) -> list[Stop | None]:
+    """Gets stops by id, in the order of ids (None where missing): one statement."""
+    if not ids:
+        return []
+    found = {s.id: s for s in (await session.execute(
+        select(Stop).where(Stop.id.in_(set(ids))))).scalars()}
+    return [found.get(i) for i in ids]
+
+
+async def viewpoint_scenes(*, session: AsyncSession, ids: Sequence[int]) -> list[Scene | None]:
+    """The scenes of stops' viewpoints by id, in the order of ids, one statement."""
+    if not ids:
+        return []
+    found = {s.id: s for s in (await session.execute(
+        select(Scene).where(Scene.id.in_(set(ids))))).scalars()}
+    return [found.get(i) for i in ids]
+
+
+async def stops_of_destinations(*, session: AsyncSession, destination_ids: Sequence[int]
+                                ) -> dict[int, list[Stop]]:
+    """The stops of several destinations in route order, one statement."""
+    result: dict[int, list[Stop]] = {i: [] for i in destination_ids}
+    if not destination_ids:
+        return result
+    stmt = (select(Stop).where(Stop.destination_id.in_(set(destination_ids)))
+            .order_by(Stop.destination_id, Stop.position, Stop.id))
+    for stop in (await session.execute(stmt)).scalars():
+        result[stop.destination_id].append(stop)
+    return result
+
+
+async def narrations_of_stops(*, session: AsyncSession, stop_ids: Sequence[int]
+                              ) -> dict[int, list[Narration]]:
+    """The narrations of several stops, by language, one statement."""
+    result: dict[int, list[Narration]] = {i: [] for i in stop_ids}
+    if not stop_ids:
+        return result
+    stmt = (select(Narration).where(Narration.stop_id.in_(set(stop_ids)))
+            .order_by(Narration.stop_id, Narration.lang))
+    for narration in (await session.execute(stmt)).scalars():
+        result[narration.stop_id].append(narration)
+    return result
+
+
+def pick_narration(narrations: Sequence[Narration], chain: Sequence[str]) -> Narration | None:
+    """The narration in the first language of the chain that has one (exact tag, then primary
+    subtag); None when no language of the chain has one."""
+    by_lang = {n.lang: n for n in narrations}
+    for tag in chain:
+        if tag in by_lang:
+            return by_lang[tag]
+        primary = tag.split("-")[0]
+        for narration in narrations:
+            if narration.lang.split("-")[0] == primary:
+                return narration
+    return None
+
+
+async def _stop_or_fail(session: AsyncSession, stop_id: int) -> Stop:
+    stop = await session.get(Stop, stop_id)
+    if stop is None:
+        raise StopNotFound(f"no stop {stop_id}", field="stopId")
+    return stop
+
+
+async def request_narration_upload(*, session: AsyncSession, store: MediaStore, actor: Actor,
+                                   stop_id: int, lang: str, content_type: str,
+                                   max_bytes: int = MAX_AUDIO_BYTES) -> PresignedPost:
+    """A presigned POST for one narration's audio; confirm it afterwards."""
+    require_staff(actor)
+    lang = check_lang(lang)
+    if content_type not in AUDIO_TYPES:
+        raise AudioError(f"{content_type!r} is not an accepted audio type",
+                         code="AUDIO_TYPE_NOT_ALLOWED", field="contentType")
+    await _stop_or_fail(session, stop_id)
+    key = f"narrations/{stop_id}/{lang}/{secrets.token_hex(16)}.{AUDIO_TYPES[content_type]}"
+    return await asyncio.to_thread(store.presigned_post, key, content_type=content_type,
+                                   max_bytes=max_bytes)
+
+
+async def confirm_narration_upload(
+    *, session: AsyncSession, store: MediaStore, actor: Actor, stop_id: int, lang: str,
+    key: str, transcript: str, translation: Translation, max_bytes: int = MAX_AUDIO_BYTES,
+) -> Narration:
+    """Checks the uploaded object for real (HEAD, audio, transcript) and keeps the narration;
+    when refused, the uploaded object is deleted and nothing is kept."""
+    require_staff(actor)
+    lang = check_lang(lang)
+    match = _UPLOAD_KEY.match(key)
+    if match is None or int(match.group(1)) != stop_id or match.group(2) != lang:
+        raise NarrationUploadError("this key was not issued for this stop and language",
+                                   code="INVALID_NARRATION_KEY", field="key")
+    await _stop_or_fail(session, stop_id)
+    content_type = {ext: t for t, ext in AUDIO_TYPES.items()}[match.group(4)]
+    try:
+        head = await asyncio.to_thread(store.head, key)
+        if head is None:
+            raise NarrationUploadError("nothing was uploaded under this key",
+                                       code="NARRATION_UPLOAD_MISSING", field="key")
+        if head.size > max_bytes:
+            raise AudioError(f"the audio file has {head.size} bytes, more than {max_bytes}",
+                             code="AUDIO_TOO_LARGE")
+        audio = await asyncio.to_thread(store.get, key)
+        return await _save(session=session, store=store, stop_id=stop_id, lang=lang, key=key,
+                           audio=audio, content_type=content_type, transcript=transcript,
+                           translation=translation, max_bytes=max_bytes)
+    except BaseException:
+        await asyncio.to_thread(store.delete_many, [key])
+        raise
+
+
+async def add_narration(
+    *, session: AsyncSession, store: MediaStore, actor: Actor, stop_id: int, lang: str,
+    audio: bytes, content_type: str, transcript: str, translation: Translation,
+) -> Narration:
+    """Checks and stores a narration given as bytes (CLI, demo data); replaces the stop's
+    narration in that language."""
+    require_staff(actor)
+    lang = check_lang(lang)
+    await _stop_or_fail(session, stop_id)
+    if content_type not in AUDIO_TYPES:
+        raise AudioError(f"{content_type!r} is not an accepted audio type",
+                         code="AUDIO_TYPE_NOT_ALLOWED", field="contentType")
+    key = f"narrations/{stop_id}/{lang}/{secrets.token_hex(16)}.{AUDIO_TYPES[content_type]}"
+    return await _save(session=session, store=store, stop_id=stop_id, lang=lang, key=key,
+                       audio=audio, content_type=content_type, transcript=transcript,
+                       translation=translation, max_bytes=MAX_AUDIO_BYTES, put_audio=True)
+
+
+async def _save(*, session: AsyncSession, store: MediaStore, stop_id: int, lang: str, key: str,
+                audio: bytes, content_type: str, transcript: str, translation: Translation,
+                max_bytes: int, put_audio: bool = False) -> Narration:
+    if translation not in set(Translation):
+        raise InvalidStop(f"unknown translation {translation!r}", field="translation")
+    info = check_audio(audio, content_type=content_type, max_bytes=max_bytes)
+    cues = check_transcript(transcript, duration_s=info.duration_s)
+    transcript_key = key.rsplit(".", 1)[0] + ".vtt"
+    written = [transcript_key, *([key] if put_audio else [])]
+    try:
+        if put_audio:
+            await asyncio.to_thread(store.put, key, audio, content_type, immutable=True)
+        await asyncio.to_thread(store.put, transcript_key, transcript.encode("utf-8"),
+                                "text/vtt", immutable=True)
+        old = (await session.execute(select(Narration).where(
+            Narration.stop_id == stop_id, Narration.lang == lang))).scalar_one_or_none()
+        replaced = [old.audio_key, old.transcript_key] if old else []
+        if old is not None:
+            await session.delete(old)
+            await session.flush()
+        narration = Narration(stop_id=stop_id, lang=lang, audio_key=key,
+                              audio_type=content_type, audio_codec=info.codec,
+                              audio_bytes=info.size, duration_s=info.duration_s,
+                              transcript_key=transcript_key,
+                              transcript_text=transcript_text(cues),
+                              translation=str(translation))
+        session.add(narration)
+        await session.flush()
+    except BaseException:
+        await asyncio.to_thread(store.delete_many, written)
+        raise
+    if replaced:
+        await asyncio.to_thread(store.delete_many, replaced)
+    return narration

@@ -1,0 +1,136 @@
+"""Viewer configurations of a tour: Pannellum 2.5's tour JSON and Marzipano 0.10's scene data.
+
+Both read the same tile objects (see media/tiling.py); `base_of(panorama)` gives the URL of a
+panorama's folder (the app's /media route, a CDN, or the app's redirect to signed URLs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from media.models import Panorama
+from media.tiling import (
+    MARZIPANO_PREVIEW_ORDER,
+    MARZIPANO_TEMPLATE,
+    PANNELLUM_FALLBACK_PATH,
+    PANNELLUM_PATH,
+    layout_for,
+)
+from tours.models import Hotspot, Scene, Tour
+
+BaseOf = Callable[[Panorama], str]
+
+
+def pick_text(texts: Mapping[str, str], chain: Sequence[str]) -> str:
+    """The text in the first language of the chain that has one, else any."""
+    for lang in chain:
+        if texts.get(lang):
+            return texts[lang]
+    return next(iter(texts.values()), "")
+
+
+def scene_key(scene: Scene) -> str:
+    """The id of a scene inside a viewer configuration."""
+    return f"scene-{scene.id}"
+
+
+def _pannellum_hotspot(hotspot: Hotspot, chain: Sequence[str]) -> dict[str, Any]:
+    spot: dict[str, Any] = {"id": f"hotspot-{hotspot.id}", "pitch": hotspot.pitch,
+                            "yaw": hotspot.yaw, "text": pick_text(hotspot.text, chain)}
+    if hotspot.kind == "scene" and hotspot.target_scene_id is not None:
+        spot.update(type="scene", sceneId=f"scene-{hotspot.target_scene_id}")
+        if hotspot.target_yaw is not None:
+            spot["targetYaw"] = hotspot.target_yaw
+        if hotspot.target_pitch is not None:
+            spot["targetPitch"] = hotspot.target_pitch
+    else:
+        spot["type"] = "info"
+        if hotspot.kind == "stop":
+            spot["cssClass"] = "pnlm-hotspot pnlm-info tour-stop"
+    return spot
+
+
+def pannellum_config(*, tour: Tour, scenes: Sequence[Scene],
+                     hotspots: Mapping[int, Sequence[Hotspot]],
+                     panoramas: Mapping[int, Panorama], base_of: BaseOf,
+                     chain: Sequence[str]) -> dict[str, Any]:
+    """Pannellum's tour configuration (multires scenes), loadable by pannellum.viewer()."""
+    config: dict[str, Any] = {
+        "default": {"firstScene": scene_key(scenes[0]) if scenes else None,
+                    "title": pick_text(tour.title, chain), "autoLoad": True,
+                    "sceneFadeDuration": 600, "compass": True},
+        "scenes": {},
+    }
+    for scene in scenes:
+        panorama = panoramas[scene.panorama_id]
+        base = base_of(panorama)
+        config["scenes"][scene_key(scene)] = {
+            "title": pick_text(scene.title, chain), "type": "multires",
+            "hfov": scene.initial_hfov, "yaw": scene.initial_yaw, "pitch": scene.initial_pitch,
+            "northOffset": scene.north_offset, "preview": f"{base}/preview.jpg",
+            "multiRes": {
+                "basePath": base, "path": PANNELLUM_PATH,
+                "fallbackPath": PANNELLUM_FALLBACK_PATH, "extension": "jpg",
+                "tileResolution": panorama.tile_size, "maxLevel": panorama.levels,
+                "cubeResolution": panorama.face_size,
+            },
+            "hotSpots": [_pannellum_hotspot(h, chain) for h in hotspots.get(scene.id, ())],
+        }
+    return config
+
+
+def _vertical_fov(hfov_degrees: float, aspect: float = 4 / 3) -> float:
+    return 2 * math.atan(math.tan(math.radians(hfov_degrees) / 2) / aspect)
+
+
+def marzipano_config(*, tour: Tour, scenes: Sequence[Scene],
+                     hotspots: Mapping[int, Sequence[Hotspot]],
+                     panoramas: Mapping[int, Panorama], base_of: BaseOf,
+                     chain: Sequence[str]) -> dict[str, Any]:
+    """Marzipano's scene data (the shape of Marzipano Tool's APP_DATA, angles in radians),
+    with each scene's tile URL template and cube preview for ImageUrlSource.fromString."""
+    data: dict[str, Any] = {
+        "name": pick_text(tour.title, chain),
+        "settings": {"mouseViewMode": "drag", "autorotateEnabled": False,
+                     "fullscreenButton": True, "viewControlButtons": True},
+        "scenes": [],
+    }
+    for scene in scenes:
+        panorama = panoramas[scene.panorama_id]
+        layout = layout_for(panorama.width, panorama.height)
+        base = base_of(panorama)
+        preview = layout.marzipano_preview_size
+        levels = [{"tileSize": preview, "size": preview, "fallbackOnly": True}]
+        levels += [{"tileSize": m.tile_size, "size": m.size} for m in layout.marzipano_levels]
+        links, infos = [], []
+        for h in hotspots.get(scene.id, ()):
+            if h.kind == "scene" and h.target_scene_id is not None:
+                links.append({"yaw": math.radians(h.yaw), "pitch": math.radians(h.pitch),
+                              "rotation": 0, "target": f"scene-{h.target_scene_id}"})
+            else:
+                infos.append({"yaw": math.radians(h.yaw), "pitch": math.radians(h.pitch),
+                              "title": pick_text(h.text, chain), "text": ""})
+        data["scenes"].append({
+            "id": scene_key(scene), "name": pick_text(scene.title, chain),
+            "urlTemplate": base + MARZIPANO_TEMPLATE,
+            "cubeMapPreviewUrl": f"{base}/cube-preview.jpg",
+            "cubeMapPreviewFaceOrder": MARZIPANO_PREVIEW_ORDER,
+            "levels": levels, "faceSize": layout.marzipano_levels[-1].size,
+            "initialViewParameters": {"yaw": math.radians(scene.initial_yaw),
+                                      "pitch": math.radians(scene.initial_pitch),
+                                      "fov": _vertical_fov(scene.initial_hfov)},
+            "northOffset": math.radians(scene.north_offset),
+            "linkHotspots": links, "infoHotspots": infos,
+        })
+    return data
+
+
+def tile_urls(panorama: Panorama, base: str) -> list[str]:
+    """Every URL either viewer may ask for, for one panorama."""
+    layout = layout_for(panorama.width, panorama.height)
+    names = [k for level in range(1, layout.levels + 1) for k in layout.pannellum_keys(level)]
+    names += [k for m in layout.marzipano_levels for k in layout.marzipano_keys(m)]
+    names += layout.fallback_keys() + ["preview.jpg", "cube-preview.jpg", "thumb.jpg"]
+    return [f"{base}/{name}" for name in names]
