@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import WKTElement
-from sqlalchemy import ColumnElement, Select, and_, exists, select, true
+from sqlalchemy import ColumnElement, Select, and_, column, exists, select, table, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from geo.errors import GeoError, GeoErrorCode
@@ -30,6 +30,8 @@ class DestinationFilter:
     rankings: tuple[str, ...] = ()
     provinces: tuple[str, ...] = ()
     open_now: bool | None = None
+    has_tour: bool | None = None
+    has_audio: bool | None = None
     include_drafts: bool = False
     now: datetime | None = None
 
@@ -55,6 +57,23 @@ class NewDestination:
     status: str = Status.PUBLISHED.value
 
 
+# The tours area builds on geo, so geo names its tables here instead of importing them.
+_TOUR = table("tour", column("destination_id"), column("status"))
+_STOP = table("stop", column("id"), column("destination_id"))
+_NARRATION = table("narration", column("stop_id"))
+
+
+def _has_tour() -> ColumnElement[bool]:
+    return exists().where(_TOUR.c.destination_id == Destination.id,
+                          _TOUR.c.status == Status.PUBLISHED.value)
+
+
+def _has_audio() -> ColumnElement[bool]:
+    return exists(select(_STOP.c.id).select_from(
+        _STOP.join(_NARRATION, _NARRATION.c.stop_id == _STOP.c.id)
+    ).where(_STOP.c.destination_id == Destination.id))
+
+
 def filter_clauses(flt: DestinationFilter | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of a destination filter (published only unless drafts are asked)."""
     flt = flt or DestinationFilter()
@@ -78,6 +97,10 @@ def filter_clauses(flt: DestinationFilter | None) -> list[ColumnElement[bool]]:
             OpeningPeriod.closes_minute > minute,
         )
         clauses.append(open_clause if flt.open_now else ~open_clause)
+    if flt.has_tour is not None:
+        clauses.append(_has_tour() if flt.has_tour else ~_has_tour())
+    if flt.has_audio is not None:
+        clauses.append(_has_audio() if flt.has_audio else ~_has_audio())
     return clauses
 
 

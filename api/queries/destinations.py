@@ -47,6 +47,10 @@ class DestinationFilter:
                                                    description="Province codes.")
     open_now: bool | None = strawberry.field(
         default=None, description="Open (true) or closed (false) at the time of the request.")
+    has_tour: bool | None = strawberry.field(
+        default=None, description="With (true) or without (false) a published 360° tour.")
+    has_audio: bool | None = strawberry.field(
+        default=None, description="With (true) or without (false) an audio guide narration.")
 
     def value(self, info: Info) -> FilterValue:
         """The geo filter for this input."""
@@ -55,6 +59,8 @@ class DestinationFilter:
             rankings=tuple(r.value for r in self.rankings or ()),
             provinces=tuple(self.provinces or ()),
             open_now=self.open_now,
+            has_tour=self.has_tour,
+            has_audio=self.has_audio,
             now=info.context.now,
         )
 
