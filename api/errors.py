@@ -21,10 +21,13 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
 
 
 def _code_of_graphql_error(error: GraphQLError) -> str:
     message = error.message
+    if "more than" in message and "tokens" in message:
+        return QUERY_TOO_LARGE
     if message.startswith("Syntax Error"):
         return PARSE_FAILED
     if message.startswith("Variable '$") or "cannot represent" in message:

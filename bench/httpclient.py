@@ -146,9 +146,14 @@ async def interleaved(ports: Sequence[int], warmups: Sequence[Sequence[bytes]],
     return samples
 
 
+def failed(status: int, body: bytes) -> bool:
+    """Not a success: a status other than 200, or a GraphQL answer without data."""
+    return status != 200 or body.startswith(b'{"data":null')
+
+
 async def _checked(conn: Connection, raw: bytes) -> bytes:
     status, body = await conn.request(raw)
-    if status != 200:
+    if failed(status, body):
         raise HttpError(f"status {status} from port {conn.port}: {body[:300]!r}")
     return body
 
@@ -202,7 +207,7 @@ async def _drive(port: int, requests: Sequence[bytes], clients: int, seconds: fl
                     status, body = await conn.request(raw)
                 except HttpError as exc:
                     status, body = 0, str(exc).encode()
-                if status == 200:
+                if not failed(status, body):
                     done += 1
                 else:
                     errors += 1

@@ -12,7 +12,7 @@ from bench import httpclient
 from bench.config import Config
 from bench.report import Report, median, percentile
 from bench.servers import Server
-from bench.workload import Workload
+from bench.workload import AREA, Workload
 
 #: Requests in a row to one server before the other takes its turn (latency measures).
 LATENCY_CHUNK = 10
@@ -27,6 +27,7 @@ class Target:
     name: str
     server: Server
     build: Builder
+    kind: str
 
     def requests(self, start: int, count: int) -> list[bytes]:
         """count requests from query point start on."""
@@ -37,13 +38,13 @@ def graphql_target(name: str, server: Server, cfg: Config, work: Workload,
                    kind: str) -> Target:
     """Our app or the bare one, asked with the same GraphQL requests."""
     return Target(name, server, lambda port, start, count: work.graphql(cfg, kind, port, start,
-                                                                        count))
+                                                                        count), kind)
 
 
 def tipg_target(server: Server, cfg: Config, work: Workload, collection: str) -> Target:
     """tipg, asked for the items of the same boxes."""
     return Target("tipg", server, lambda port, start, count: work.tipg(cfg, collection, port,
-                                                                       start, count))
+                                                                       start, count), AREA)
 
 
 def latency(cfg: Config, targets: Sequence[Target]) -> dict[str, tuple[float, float]]:

@@ -13,6 +13,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -114,10 +115,12 @@ def _postgis(cfg: Config, report: Report, stack: ExitStack, workdir: Path) -> No
             bare.start(cfg.start_timeout_s)
         for kind in (NEARBY, AREA):
             phases.check_same(*pairs[kind], kind, report, 10, cfg.request_timeout_s)
-        _sql_times(url, spec, work, report, size, show_plan=size == cfg.sizes[-1])
+        _diagnose(report, _sql_times, url, spec, work, report, size,
+                  show_plan=size == cfg.sizes[-1])
         _latency(cfg, report, pairs, size)
     _growth(cfg, report)
-    _trace(url, cluster.root / "log", pairs, report)
+    log = cluster.root / "log"
+    _diagnose(report, _trace, url, log, [*pairs[NEARBY], *pairs[AREA]], report)
     tipg = Server("tipg", "tipg.main:app", clean_env(
         DATABASE_URL=data.libpq_url(url), TIPG_CATALOG_TTL="86400",
         DB_MAX_CONN_SIZE=str(2 * cfg.pool_size),
@@ -127,6 +130,7 @@ def _postgis(cfg: Config, report: Report, stack: ExitStack, workdir: Path) -> No
     collection = _tipg_collection(tipg)
     tipg_area = phases.tipg_target(tipg, cfg, work, collection)
     phases.check_tipg(pairs[AREA][0], tipg_area, report, 5, cfg.request_timeout_s)
+    _diagnose(report, _trace, url, log, [tipg_area], report)
     report.note(_load())
     _throughput(cfg, report, pairs, tipg_area, size_label(cfg.sizes[-1]))
     report.bench("server_peak_rss_mb", ours.peak_rss_mb(), "MB")
@@ -205,14 +209,20 @@ def _sql_times(url: str, spec: dict[str, Any], work: Workload, report: Report, s
                 + ", ".join(f"{k} {v:.2f} ms" for k, v in times.items()))
 
 
-def _trace(url: str, log: Path, pairs: dict[str, tuple[Target, Target]],
-           report: Report) -> None:
+def _trace(url: str, log: Path, targets: list[Target], report: Report) -> None:
     """The statements each server sends the database for one request."""
-    for kind in (NEARBY, AREA):
-        for target in pairs[kind]:
-            found = diag.statement_trace(url, log, partial(phases.answers, target, 0, 1, 30.0))
-            report.note(f"{target.name} {kind}: {len(found)} statements per request: "
-                        + " | ".join(" ".join(sql.split())[:40] for sql in found))
+    for target in targets:
+        found = diag.statement_trace(url, log, partial(phases.answers, target, 0, 1, 30.0))
+        report.note(f"{target.name} {target.kind}: {len(found)} statements per request: "
+                    + " | ".join(" ".join(sql.split())[:48] for sql in found))
+
+
+def _diagnose(report: Report, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Run a diagnostic; its failure is noted, not fatal to the figures."""
+    try:
+        fn(*args, **kwargs)
+    except Exception as exc:
+        report.note(f"diagnostic {fn.__name__} failed: {exc!r}")
 
 
 def _tipg_collection(tipg: Server) -> str:

@@ -11,9 +11,7 @@ from api.types.common import (
     BBoxInput,
     GeoJSON,
     GeoPointInput,
-    InvalidId,
     Node,
-    from_global_id,
     int_key,
 )
 from api.types.connections import (
@@ -74,7 +72,9 @@ def _page(info: Info, kind: str, first: int | None, after: str | None, arity: in
                        after=info.context.cursors.decode(kind, after, arity))
 
 
-async def _destination(info: Info, global_id: str, lang: str | None) -> Destination | None:
+async def destination_by_id(info: Info, global_id: str, lang: str | None
+                            ) -> Destination | None:
+    """A published destination by its global id."""
     model = await info.context.loaders.destination.load(int_key(global_id, "Destination"))
     return Destination.from_model(model, info.context.chain(lang)) if model else None
 
@@ -85,15 +85,14 @@ class DestinationQueries:
 
     @strawberry.field(description="Any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID, lang: Lang = None) -> Node | None:
-        type_name, _ = from_global_id(id)
-        if type_name == "Destination":
-            return await _destination(info, id, lang)
-        raise InvalidId(f"{id!r} is not a valid id", field="id")
+        from api.queries.node import resolve_node
+
+        return await resolve_node(info, id, lang)
 
     @strawberry.field
     async def destination(self, info: Info, id: strawberry.ID,
                           lang: Lang = None) -> Destination | None:
-        return await _destination(info, id, lang)
+        return await destination_by_id(info, id, lang)
 
     @strawberry.field(description="Published destinations in a stable order.")
     async def destinations(self, info: Info, filter: DestinationFilter | None = None,

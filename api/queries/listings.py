@@ -26,6 +26,13 @@ Lang = Annotated[
 ]
 
 
+async def listing_change_by_id(info: Info, global_id: str, lang: str | None) -> ListingChange:
+    """A listing change by its global id (its listing's owners and staff only)."""
+    change = await listings.get_change(session=info.context.session, actor=info.context.actor,
+                                       change_id=int_key(global_id, "ListingChange"))
+    return ListingChange.from_model(change)
+
+
 @strawberry.type
 class ListingQueries:
     """Accounts and the listings businesses keep."""
@@ -57,10 +64,7 @@ class ListingQueries:
 
     @strawberry.field(description="A proposed change (its listing's owners and staff only).")
     async def listing_change(self, info: Info, id: strawberry.ID) -> ListingChange:
-        change = await listings.get_change(session=info.context.session,
-                                           actor=info.context.actor,
-                                           change_id=int_key(id, "ListingChange"))
-        return ListingChange.from_model(change)
+        return await listing_change_by_id(info, id, None)
 
     @strawberry.field(description="Changes newest first: staff's review queue, or an owner's "
                       "own listings.")

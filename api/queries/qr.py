@@ -26,6 +26,16 @@ Lang = Annotated[
 ]
 
 
+async def stop_by_id(info: Info, global_id: str, lang: str | None) -> Stop | None:
+    """A stop of a published destination by its global id."""
+    found = await info.context.loaders.stop.load(int_key(global_id, "Stop"))
+    if found is None:
+        return None
+    if await info.context.loaders.destination.load(found.destination_id) is None:
+        return None  # the destination is not published
+    return Stop.from_model(found, info.context.chain(lang))
+
+
 @strawberry.type
 class QrQueries:
     """Audio guides: stops, their narrations and the QR codes beside them."""
@@ -39,12 +49,7 @@ class QrQueries:
 
     @strawberry.field
     async def stop(self, info: Info, id: strawberry.ID, lang: Lang = None) -> Stop | None:
-        found = await info.context.loaders.stop.load(int_key(id, "Stop"))
-        if found is None:
-            return None
-        if await info.context.loaders.destination.load(found.destination_id) is None:
-            return None  # the destination is not published
-        return Stop.from_model(found, info.context.chain(lang))
+        return await stop_by_id(info, id, lang)
 
     @strawberry.field(description="A kiosk's view: a site's stops in route order, each with "
                       "its QR codes and narrations.")

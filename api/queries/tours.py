@@ -19,14 +19,33 @@ Lang = Annotated[
 ]
 
 
+async def tour_by_id(info: Info, global_id: str, lang: str | None) -> Tour | None:
+    """A published tour by its global id."""
+    found = await info.context.loaders.tour.load(int_key(global_id, "Tour"))
+    return Tour.from_model(found, info.context.chain(lang)) if found else None
+
+
+async def scene_by_id(info: Info, global_id: str, lang: str | None) -> Scene | None:
+    """A scene of a published tour by its global id."""
+    found = await info.context.loaders.viewpoint_scene.load(int_key(global_id, "Scene"))
+    if found is None or await info.context.loaders.tour.load(found.tour_id) is None:
+        return None
+    return Scene.from_model(found, info.context.chain(lang))
+
+
+async def panorama_by_id(info: Info, global_id: str, lang: str | None) -> Panorama | None:
+    """A panorama by its global id."""
+    found = await info.context.loaders.panorama.load(int_key(global_id, "Panorama"))
+    return Panorama.from_model(found) if found else None
+
+
 @strawberry.type
 class TourQueries:
     """360° virtual tours and their scenes."""
 
     @strawberry.field(description="A published tour by its id.")
     async def tour(self, info: Info, id: strawberry.ID, lang: Lang = None) -> Tour | None:
-        found = await info.context.loaders.tour.load(int_key(id, "Tour"))
-        return Tour.from_model(found, info.context.chain(lang)) if found else None
+        return await tour_by_id(info, id, lang)
 
     @strawberry.field(description="The published tours of a destination.")
     async def destination_tours(self, info: Info, destination_id: strawberry.ID,
@@ -47,5 +66,4 @@ class TourQueries:
 
     @strawberry.field(description="A panorama by its id.")
     async def panorama(self, info: Info, id: strawberry.ID) -> Panorama | None:
-        found = await info.context.loaders.panorama.load(int_key(id, "Panorama"))
-        return Panorama.from_model(found) if found else None
+        return await panorama_by_id(info, id, None)

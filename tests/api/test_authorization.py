@@ -59,7 +59,7 @@ REFUSED: list[tuple[str, str, dict[str, Any], set[str]]] = [
     ("read B's change directly", "query($id: ID!) { listingChange(id: $id) { id fields } }",
      {"id": "{change_b}"}, {"FORBIDDEN"}),
     ("read B's change through node", "query($id: ID!) { node(id: $id) { id } }",
-     {"id": "{change_b}"}, {"INVALID_ID", "FORBIDDEN"}),
+     {"id": "{change_b}"}, {"FORBIDDEN"}),
     ("read B's changes nested in B's listing",
      "query($id: ID!) { listing(id: $id) { version changes { edges { node { fields } } } } }",
      {"id": "{listing_b}"}, {"FORBIDDEN"}),

@@ -195,7 +195,7 @@ ROWS: list[Row] = [Row(f"foundation: {name}", code, query, variables)
     Row("over-deep query", "QUERY_TOO_DEEP", DEEP),
     Row("alias flood", "TOO_MANY_ALIASES", ALIASES),
     Row("alias flood hidden in fragments", "TOO_MANY_ALIASES", FRAGMENT_BOMB),
-    Row("token flood", "GRAPHQL_PARSE_FAILED", TOKEN_FLOOD),
+    Row("token flood", "QUERY_TOO_LARGE", TOKEN_FLOOD),
     Row("oversized body", "PAYLOAD_TOO_LARGE",
         raw=b'{"query": "' + b" " * 300_000 + b'{ me { email } }"}', status=413),
     Row("text/plain body", "UNSUPPORTED_MEDIA_TYPE", raw=b'{"query": "{ me { email } }"}',
