@@ -15,6 +15,7 @@ from geo.hours import LOCAL_TZ
 
 if TYPE_CHECKING:
     from api.types.stop import Stop
+    from api.types.tour import Tour
 
 # The geo enums, registered as GraphQL enums (values are sent by name: MUSEUM, NATIONAL...).
 strawberry.enum(models.Category, name="DestinationCategory",
@@ -206,3 +207,10 @@ class Destination(Node):
 
         found = await info.context.loaders.stops_by_destination.load(self.model.id)
         return [Stop.from_model(s, self.chain) for s in found]
+
+    @strawberry.field(description="The destination's published 360° virtual tours.")
+    async def tours(self, info: Info) -> list[Annotated[Tour, strawberry.lazy("api.types.tour")]]:
+        from api.types.tour import Tour
+
+        found = await info.context.loaders.tours_by_destination.load(self.model.id)
+        return [Tour.from_model(t, self.chain) for t in found]

@@ -63,3 +63,16 @@ async def test_node_hides_what_its_own_query_hides(client: httpx.AsyncClient,
 async def test_node_of_a_missing_object_is_null(client: httpx.AsyncClient) -> None:
     body = await graphql(client, NODE, {"id": to_global_id("Stop", 999_999)})
     assert body["data"]["node"] is None and "errors" not in body
+
+
+async def test_destination_lists_its_published_tours(client: httpx.AsyncClient,
+                                                     session: AsyncSession) -> None:
+    ids = await make_objects(session)
+    draft = Tour(destination_id=ids["Destination"], slug="den-do-draft",
+                 title={"vi": "Bản nháp"}, description={}, status="draft")
+    session.add(draft)
+    await session.commit()
+    body = await graphql(client, """query($id: ID!) { destination(id: $id) {
+        tours { id slug } } }""", {"id": to_global_id("Destination", ids["Destination"])})
+    assert body["data"]["destination"]["tours"] == [
+        {"id": to_global_id("Tour", ids["Tour"]), "slug": "den-do-tour"}]
