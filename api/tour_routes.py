@@ -81,8 +81,10 @@ PAGE = """<!doctype html>
 <link rel="stylesheet" href="/assets/pannellum/pannellum.css">
 <style>
 html, body {{ margin: 0; height: 100%; font-family: sans-serif; background: #111; color: #eee; }}
-#panorama {{ position: absolute; top: 0; bottom: 3.2em; left: 0; right: 0; }}
+#panorama {{ position: absolute; top: 0; bottom: 3.2em; left: 0; right: 0;
+             height: auto; width: auto; }}
 nav {{ position: absolute; bottom: 0; left: 0; right: 0; height: 3.2em; overflow-x: auto;
+      background: #111; z-index: 2;
       white-space: nowrap; display: flex; gap: .4em; align-items: center; padding: 0 .5em; }}
 nav button {{ font: inherit; padding: .4em .8em; border-radius: .3em; border: 0; }}
 nav button[aria-current=true] {{ background: #f5c542; }}
