@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
@@ -28,6 +28,7 @@ from api.errors import classify
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
 from api.media_routes import media_routes
+from api.operations import reads_only
 from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
@@ -45,7 +46,8 @@ class GraphQLApp(GraphQL[Context, None]):
     actor_for: Callable[[Request], Actor] | None = None
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 store: MediaStore):
+                 store: MediaStore,
+                 read_sessions: async_sessionmaker[AsyncSession] | None = None):
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide=None if settings.is_production else "graphiql",
@@ -53,6 +55,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.settings = settings
         self.sessions = sessions
+        self.read_sessions = read_sessions or sessions
         self.store = store
         self.cursors = Cursors(settings.secret_key)
         self.auth = make_auth_kit(settings)
@@ -68,7 +71,13 @@ class GraphQLApp(GraphQL[Context, None]):
     async def execute_operation(self, request: Request, request_adapter: Any,
                                 request_data: Any, context: Context, root_value: None,
                                 sub_response: Any) -> Any:
-        """The operation, stopped with OPERATION_TIMEOUT past the time limit."""
+        """The operation, on an autocommit session when it only reads (no BEGIN/ROLLBACK round
+        trips), stopped with OPERATION_TIMEOUT past the time limit."""
+        if (self.read_sessions is not self.sessions
+                and isinstance(request_data, GraphQLRequestData)
+                and reads_only(request_data.query or "", request_data.operation_name)):
+            context.session = self.read_sessions()
+            context.loaders = make_loaders(context.session)
         work = super().execute_operation(request, request_adapter, request_data, context,
                                          root_value, sub_response)
         return await within_time_limit(work, seconds=self.settings.operation_timeout_s,
@@ -100,11 +109,13 @@ def create_app(
     if engine is None:
         engine = make_async_engine(settings.database_url, pool_size=settings.db_pool_size,
                                    statement_timeout_ms=settings.statement_timeout_ms)
+    read_sessions = None if sessions else make_session_factory(
+        engine.execution_options(isolation_level="AUTOCOMMIT"))
     sessions = sessions or make_session_factory(engine)
     store = make_store(settings.media_url, public_base_url=settings.public_base_url,
                        secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
                        media_public_url=settings.media_public_url, s3_region=settings.s3_region)
-    graphql = GraphQLApp(settings, sessions, store)
+    graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
     qr = QrRoutes(sessions=sessions, store=store)
 

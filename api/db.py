@@ -103,8 +103,10 @@ def make_async_engine(
             connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
         if kwargs.get("poolclass") is NullPool:
             return create_async_engine(url, connect_args=connect_args, **kwargs)
+        # No pre-ping (a round trip per request); connections are recycled before servers or
+        # proxies drop them, and a dropped one fails one request, which the client retries.
         return create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=600,
             connect_args=connect_args, **kwargs,
         )
     _ensure_sqlite_folder(url)

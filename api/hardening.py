@@ -142,14 +142,21 @@ class NoIntrospection(ValidationRule):
                                            extensions={"code": INTROSPECTION_DISABLED}))
 
 
+def limit_rules(*, max_depth: int, max_aliases: int, production: bool
+                ) -> list[type[ASTValidationRule]]:
+    """The validation rules of the limits, made once per schema: ValidationCache keys its
+    entries by the rule classes, so new classes per request would never hit."""
+    rules: list[type[ASTValidationRule]] = [query_limits_rule(max_depth=max_depth,
+                                                           max_aliases=max_aliases)]
+    if production:
+        rules.append(NoIntrospection)
+    return rules
+
+
 class QueryLimits(AddValidationRules):
     """Depth and alias limits (and no introspection in production) as a schema extension."""
 
-    def __init__(self, *, max_depth: int, max_aliases: int, production: bool) -> None:
-        rules: list[type[ASTValidationRule]] = [query_limits_rule(max_depth=max_depth,
-                                                               max_aliases=max_aliases)]
-        if production:
-            rules.append(NoIntrospection)
+    def __init__(self, rules: list[type[ASTValidationRule]]) -> None:
         super().__init__(rules)
 
 

@@ -14,7 +14,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import error_codes
-from api.hardening import QueryLimits
+from api.hardening import QueryLimits, limit_rules
 from api.mutations.auth import AuthMutations
 from api.mutations.listings import ListingMutations
 from api.mutations.qr import QrMutations
@@ -56,6 +56,7 @@ class CloseSession(SchemaExtension):
 
 def build_schema(*, production: bool) -> strawberry.Schema:
     """The schema with its limits, caches and error policy for a mode."""
+    rules = limit_rules(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, production=production)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -64,8 +65,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
         extensions=[
             # Depth and aliases measured with each fragment once (strawberry's limiters walk
             # fragments spread twice per level in exponential time); no introspection in prod.
-            lambda: QueryLimits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES,
-                                production=production),
+            lambda: QueryLimits(rules),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

@@ -107,6 +107,22 @@ def line_locate_spatialite(line: Any, point: Any) -> Any:
     return func.ST_Line_Locate_Point(line, point, type_=Float)
 
 
+# -- planar offset from a point, in degrees (an order for areas, not a distance) -----------
+
+def planar_offset_postgis(lng: float, lat: float) -> ColumnElement[float]:
+    """`location <-> point`: ordered straight from the GiST index (KNN)."""
+    centre = func.ST_SetSRID(func.ST_MakePoint(_float("c_lng", lng), _float("c_lat", lat)), 4326)
+    return Destination.location.op("<->", return_type=Float)(centre)
+
+
+def planar_offset_spatialite(lng: float, lat: float) -> ColumnElement[float]:
+    """The same Euclidean offset in degrees, from X and Y."""
+    dx = Destination.lng - _float("c_lng", lng)
+    dy = Destination.lat - _float("c_lat", lat)
+    return func.sqrt(dx * dx + dy * dy, type_=Float)
+
+
+PLANAR_OFFSET = {"postgresql": planar_offset_postgis, "sqlite": planar_offset_spatialite}
 POINT = {"postgresql": point_postgis, "sqlite": point_spatialite}
 WKT = {"postgresql": wkt_postgis, "sqlite": wkt_spatialite}
 DISTANCE = {"postgresql": distance_postgis, "sqlite": distance_spatialite}

@@ -117,7 +117,8 @@ async def destinations_in_area(
     *, session: AsyncSession, bbox: BBox | None, area: Polygon | MultiPolygon | None,
     flt: DestinationFilter | None, page: PageRequest,
 ) -> Page[Destination]:
-    """Destinations inside a box and/or a polygon, in id order."""
+    """Destinations inside a box and/or a polygon, nearest to its centre first (then by id):
+    an order the spatial index gives without reading the whole area."""
     dialect = dialects.dialect_of(session)
     clauses: list[Any] = []
     if bbox is not None:
@@ -129,11 +130,14 @@ async def destinations_in_area(
         clauses.append(func.ST_Intersects(Destination.location, shape, type_=Boolean))
     if not clauses:
         raise GeoError(GeoErrorCode.INVALID_BBOX, "give a bbox or a polygon", field="bbox")
+    west, south, east, north = (bbox.west, bbox.south, bbox.east, bbox.north) if bbox \
+        else area.bounds  # type: ignore[union-attr]
+    offset = dialects.PLANAR_OFFSET[dialect]((west + east) / 2, (south + north) / 2)
     if page.after is not None:
-        clauses.append(Destination.id > int(page.after[0]))
-    stmt = (select(Destination).where(_where(flt, *clauses))
-            .order_by(Destination.id).limit(page.first + 1))
-    rows = [(d, (d.id,)) for d in (await session.execute(stmt)).scalars()]
+        clauses.append(_after(offset, page))
+    stmt = (select(Destination, offset.label("offset")).where(_where(flt, *clauses))
+            .order_by(offset, Destination.id).limit(page.first + 1))
+    rows = [(d, (float(o), d.id)) for d, o in (await session.execute(stmt)).all()]
     return page_of(rows, page.first)
 
 

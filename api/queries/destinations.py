@@ -120,7 +120,8 @@ class DestinationQueries:
         return nearby_connection(found, info=info, kind="nearby", chain=chain,
                                  had_after=after is not None)
 
-    @strawberry.field(description="Destinations inside a bbox and/or a GeoJSON (Multi)Polygon.")
+    @strawberry.field(description="Destinations inside a bbox and/or a GeoJSON (Multi)Polygon, "
+                      "nearest to its centre first.")
     async def destinations_in_area(
         self, info: Info, bbox: BBoxInput | None = None, polygon: GeoJSON | None = None,
         filter: DestinationFilter | None = None, first: int | None = None,
@@ -129,7 +130,7 @@ class DestinationQueries:
         chain = info.context.chain(lang)
         box = bbox.checked() if bbox is not None else None
         area = parse_area(polygon) if polygon is not None else None
-        page = _page(info, "area", first, after, 1)
+        page = _page(info, "area", first, after, 2)
         found = await spatial.destinations_in_area(
             session=info.context.session, bbox=box, area=area, flt=_filter(filter, info),
             page=page)

@@ -66,3 +66,14 @@ async def test_bbox_and_polygon_together_intersect(client: httpx.AsyncClient) ->
                 if 105.62 <= r["location"]["lng"] <= 105.68
                 and 18.62 <= r["location"]["lat"] <= 18.74}
     assert set(got) == expected
+
+
+async def test_area_pages_come_nearest_to_the_centre_first(client: httpx.AsyncClient) -> None:
+    import math
+
+    got = await collect(client, {"bbox": BAC_NINH_BOX})
+    b = BAC_NINH_BOX
+    cx, cy = (b["west"] + b["east"]) / 2, (b["south"] + b["north"]) / 2
+    where = {r["slug"]: (r["location"]["lng"], r["location"]["lat"]) for r in demo_records()}
+    offsets = [math.hypot(where[s][0] - cx, where[s][1] - cy) for s in got]
+    assert offsets == sorted(offsets)
