@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -59,6 +60,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self.store = store
         self.cursors = Cursors(settings.secret_key)
         self.auth = make_auth_kit(settings)
+
+    def encode_json(self, data: object) -> bytes:
+        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links)."""
+        return orjson.dumps(data)
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:

@@ -108,25 +108,21 @@ def _hhmm(minute: int) -> str:
 class Destination(Node):
     model: strawberry.Private[models.Destination]
     chain: strawberry.Private[tuple[str, ...]]
+    # The fields every list asks for are plain values, set once: a page of 100 destinations
+    # then costs graphql-core no resolver calls for them.
+    slug: str
+    name: str = strawberry.field(description="The name in the visitor's language (see nameLang).")
+    name_lang: str = strawberry.field(description="BCP 47 tag of the language `name` is in.")
+    location: GeoPoint
 
     @classmethod
     def from_model(cls, model: models.Destination, chain: tuple[str, ...]) -> Destination:
         """The GraphQL view of a destination in a language chain."""
-        return cls(id=to_global_id("Destination", model.id), model=model, chain=chain)
-
-    @strawberry.field
-    def slug(self) -> str:
-        return self.model.slug
-
-    @strawberry.field(description="The name in the visitor's language (see nameLang).")
-    def name(self) -> str:
-        found = pick(self.model.name, self.chain)
-        return found.text if found else self.model.slug
-
-    @strawberry.field(description="BCP 47 tag of the language `name` is in.")
-    def name_lang(self) -> str:
-        found = pick(self.model.name, self.chain)
-        return found.lang if found else "und"
+        found = pick(model.name, chain)
+        return cls(id=to_global_id("Destination", model.id), model=model, chain=chain,
+                   slug=model.slug, name=found.text if found else model.slug,
+                   name_lang=found.lang if found else "und",
+                   location=GeoPoint(lat=model.lat, lng=model.lng))
 
     @strawberry.field
     def description(self) -> LocalizedText | None:
@@ -159,9 +155,6 @@ class Destination(Node):
         assert found is not None, "foreign key guarantees the province"
         return Province(model=found, chain=self.chain)
 
-    @strawberry.field
-    def location(self) -> GeoPoint:
-        return GeoPoint(lat=self.model.lat, lng=self.model.lng)
 
     @strawberry.field
     async def opening_hours(self, info: Info) -> OpeningHours | None:
