@@ -1,10 +1,13 @@
 """Tiling figures: the whole panorama ingest beside py360convert + Pillow and the floor.
 
 `python -m bench.tiling` prints BENCH lines for an 8192×4096 and a 16384×8192 panorama:
-wall time and peak memory (VmHWM) of each case, each measured in its own subprocess, and the
+wall time and peak memory (VmHWM) of each case, each run in its own subprocess, and the
 ratios: ingest / floor (target ≤ 2), py360convert / ingest (target ≥ 10), ingest peak
-(target ≤ 600 MB at 16384×8192). The floor decodes the input once and encodes every output
-tile once (same sizes, same encoder, same quality), writing nothing.
+(target ≤ 600 MB at 16384×8192). The ingest and the floor run `--repeat` times (best wall,
+highest peak), py360convert once. The floor decodes the input once and encodes every object
+the ingest encodes once (same sizes, the ingest's own decoder, encoder, quality and threads),
+writing nothing. The py360convert case writes the very objects the ingest writes (checked by
+name), as one would without this service.
 """
 
 from __future__ import annotations
@@ -67,105 +70,168 @@ def case_ingest(path: Path, out: Path) -> dict[str, Any]:
             "bytes": result.byte_size}
 
 
-def _tile_sizes(width: int) -> list[tuple[int, int]]:
-    from media.tiling import layout_for
+def _encoded_outputs(width: int) -> list[tuple[int, int]]:
+    """(rows, columns) of every JPEG the ingest encodes (links of shared tiles excluded)."""
+    from media.tiling import PREVIEW_WIDTH, THUMB_WIDTH, layout_for
 
     layout = layout_for(width, width // 2)
-    sizes: list[tuple[int, int]] = []
+    t = layout.tile_size
+    face: list[tuple[int, int]] = []
     for level in range(1, layout.levels + 1):
-        size, t = layout.level_size(level), layout.tile_size
+        size = layout.level_size(level)
         for y in range(layout.tiles_across(level)):
             for x in range(layout.tiles_across(level)):
-                sizes.append((min(t, size - y * t), min(t, size - x * t)))
+                face.append((min(t, size - y * t), min(t, size - x * t)))
     for m in layout.marzipano_levels:
         if not m.shared:
-            sizes += [(m.tile_size, m.tile_size)] * (m.size // m.tile_size) ** 2
-    sizes = sizes * 6 + [(layout.fallback_size, layout.fallback_size)] * 6
-    return sizes
+            face += [(m.tile_size, m.tile_size)] * (m.size // m.tile_size) ** 2
+    face.append((layout.fallback_size, layout.fallback_size))
+    preview = layout.marzipano_preview_size
+    return face * 6 + [(6 * preview, preview), (PREVIEW_WIDTH // 2, PREVIEW_WIDTH),
+                       (THUMB_WIDTH // 2, THUMB_WIDTH)]
 
 
 def case_floor(path: Path) -> dict[str, Any]:
-    """Decode once, encode every output tile once (crops of the image, same sizes)."""
+    """Decode once, encode every output once: the ingest's decoder, encoder, quality and
+    threads, on views of the image (same sizes as the outputs), writing nothing."""
+    import os
     from concurrent.futures import ThreadPoolExecutor
 
-    import cv2
-
-    from media.panorama import JPEG_QUALITY
+    from media.facetiles import encode_jpeg
+    from media.images import decode, probe
 
     data = path.read_bytes()
     start = time.perf_counter()
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    sizes = _tile_sizes(image.shape[1])
+    image = decode(data, probe(data))
+    sizes = _encoded_outputs(image.shape[1])
 
     def encode(job: tuple[int, tuple[int, int]]) -> int:
         i, (h, w) = job
         y = (i * 397) % (image.shape[0] - h)
         x = (i * 911) % (image.shape[1] - w)
-        crop = np.ascontiguousarray(image[y:y + h, x:x + w])
-        return len(cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])[1])
+        return len(encode_jpeg(image[y:y + h, x:x + w]))
 
-    with ThreadPoolExecutor() as pool:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         total = sum(pool.map(encode, enumerate(sizes)))
     return {"seconds": time.perf_counter() - start, "objects": len(sizes), "bytes": total}
 
 
 def case_py360convert(path: Path, out: Path) -> dict[str, Any]:
-    """py360convert's e2c for the faces, Pillow for the pyramid, tiles and fallbacks."""
+    """The same objects as the ingest, written as one would without this service:
+    py360convert's e2c for the six faces, Pillow for everything else."""
+    import shutil
+
     import py360convert
     from PIL import Image
 
-    from media.tiling import layout_for
+    from media.tiling import (
+        MARZIPANO_PREVIEW_ORDER,
+        PREVIEW_WIDTH,
+        THUMB_WIDTH,
+        layout_for,
+    )
+
+    def save(image: Image.Image, name: str) -> None:
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.save(target, quality=82)
 
     Image.MAX_IMAGE_PIXELS = None
     start = time.perf_counter()
-    image = np.asarray(Image.open(path).convert("RGB"))
+    shutil.copyfile(path, out / f"source{path.suffix}")
+    pil = Image.open(path).convert("RGB")
+    preview = pil.resize((PREVIEW_WIDTH, PREVIEW_WIDTH // 2), Image.Resampling.LANCZOS)
+    save(preview, "preview.jpg")
+    save(preview.resize((THUMB_WIDTH, THUMB_WIDTH // 2), Image.Resampling.LANCZOS),
+         "thumb.jpg")
+    image = np.asarray(pil)
+    del pil
     layout = layout_for(image.shape[1], image.shape[0])
     faces = py360convert.e2c(image, face_w=layout.face_size, mode="bilinear",
                              cube_format="dict")
     del image
-    names = {"F": "f", "R": "r", "B": "b", "L": "l", "U": "u", "D": "d"}
-    count = 0
+    marzipano = {m.pannellum_level: m for m in layout.marzipano_levels}
+    small: dict[str, Image.Image] = {}
     for key, pixels in faces.items():
+        f = key.lower()  # py360convert's F R B L U D are Pannellum's faces as they are
         face = Image.fromarray(np.asarray(pixels).astype(np.uint8))
         for level in range(layout.levels, 0, -1):
             size, t = layout.level_size(level), layout.tile_size
             if face.size[0] != size:
                 face = face.resize((size, size), Image.Resampling.LANCZOS)
-            folder = out / str(level)
-            folder.mkdir(parents=True, exist_ok=True)
             for y in range(math.ceil(size / t)):
                 for x in range(math.ceil(size / t)):
-                    face.crop((x * t, y * t, min(size, x * t + t), min(size, y * t + t))).save(
-                        folder / f"{names[key]}{y}_{x}.jpg", quality=82)
-                    count += 1
-    return {"seconds": time.perf_counter() - start, "objects": count}
+                    box = (x * t, y * t, min(size, x * t + t), min(size, y * t + t))
+                    save(face.crop(box), f"{level}/{f}{y}_{x}.jpg")
+            m = marzipano.get(level)
+            if m is not None:
+                for y in range(m.size // m.tile_size):
+                    for x in range(m.size // m.tile_size):
+                        u = m.tile_size
+                        save(face.crop((x * u, y * u, x * u + u, y * u + u)),
+                             f"mz/{m.z}/{f}/{y}/{x}.jpg")
+                if m.z == 1:
+                    p = layout.marzipano_preview_size
+                    small[f] = face.resize((p, p), Image.Resampling.LANCZOS)
+            if level == layout.fallback_level:
+                n = layout.fallback_size
+                save(face if size == n else face.resize((n, n), Image.Resampling.LANCZOS),
+                     f"fallback/{f}.jpg")
+    p = layout.marzipano_preview_size
+    strip = Image.new("RGB", (p, 6 * p))
+    for i, f in enumerate(MARZIPANO_PREVIEW_ORDER):
+        strip.paste(small[f], (0, i * p))
+    save(strip, "cube-preview.jpg")
+    objects = {str(q.relative_to(out)): q.stat().st_size for q in out.rglob("*") if q.is_file()}
+    (out / "index.json").write_text(json.dumps({"objects": objects}))
+    return {"seconds": time.perf_counter() - start, "objects": len(objects) + 1}
 
 
-def _run(case: str, path: Path) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as out:
-        proc = subprocess.run([sys.executable, "-m", "bench.tiling", "--case", case,
-                               "--input", str(path), "--out", out],
-                              capture_output=True, text=True, check=True)
+def _names(folder: Path) -> set[str]:
+    return {str(q.relative_to(folder)) for q in folder.rglob("*") if q.is_file()}
+
+
+def _run(case: str, path: Path, out: Path) -> dict[str, Any]:
+    out.mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "bench.tiling", "--case", case,
+                           "--input", str(path), "--out", str(out)],
+                          capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 
-def report(sizes: tuple[int, ...] = SIZES) -> None:
-    """Prints the BENCH lines of every size."""
+def report(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> None:
+    """Prints the BENCH lines of every size: for the ingest and the floor the best wall time
+    (and the highest peak) of `repeat` interleaved runs, the machine being shared."""
     folder = Path(tempfile.gettempdir()) / "tourism-bench-tiling"
     folder.mkdir(exist_ok=True)
-    for width in sizes:
-        path = make_input(width, folder)
-        name = f"tiling_{width}x{width // 2}"
-        got = {case: _run(case, path) for case in ("ingest", "floor", "py360convert")}
-        for case, found in got.items():
-            print(f"BENCH {name}_{case}_wall {found['seconds']:.2f} s", flush=True)
-            print(f"BENCH {name}_{case}_peak {found['peak_mb']:.0f} MB", flush=True)
-        ingest = got["ingest"]["seconds"]
-        print(f"BENCH {name}_ingest_over_floor {ingest / got['floor']['seconds']:.2f} x")
-        print(f"BENCH {name}_py360convert_over_ingest "
-              f"{got['py360convert']['seconds'] / ingest:.1f} x")
-        print(f"BENCH {name}_ingest_objects {got['ingest']['objects']} objects", flush=True)
+    # Outputs are removed at the end only: ext4 makes files slowly just after mass deletions.
+    with tempfile.TemporaryDirectory(prefix="tiling-out-") as outputs:
+        for width in sizes:
+            path = make_input(width, folder)
+            name = f"tiling_{width}x{width // 2}"
+            runs: dict[str, list[dict[str, Any]]] = {"ingest": [], "floor": []}
+            for i in range(repeat):
+                for case, found in runs.items():
+                    found.append(_run(case, path, Path(outputs) / f"{width}-{case}-{i}"))
+            got = {case: {"seconds": min(r["seconds"] for r in found),
+                          "peak_mb": max(r["peak_mb"] for r in found),
+                          "objects": found[0]["objects"]} for case, found in runs.items()}
+            got["py360convert"] = _run("py360convert", path,
+                                       Path(outputs) / f"{width}-py360convert")
+            ingest_names = {n.split("/", 2)[2] for n in _names(Path(outputs) / f"{width}-ingest-0")}
+            reference_names = _names(Path(outputs) / f"{width}-py360convert")
+            if ingest_names != reference_names:
+                raise SystemExit(f"py360convert wrote other objects than the ingest: "
+                                 f"{sorted(ingest_names ^ reference_names)[:5]}")
+            for case, found in got.items():
+                print(f"BENCH {name}_{case}_wall {found['seconds']:.2f} s", flush=True)
+                print(f"BENCH {name}_{case}_peak {found['peak_mb']:.0f} MB", flush=True)
+            ingest = got["ingest"]["seconds"]
+            print(f"BENCH {name}_ingest_over_floor {ingest / got['floor']['seconds']:.2f} x")
+            print(f"BENCH {name}_py360convert_over_ingest "
+                  f"{got['py360convert']['seconds'] / ingest:.1f} x")
+            print(f"BENCH {name}_ingest_objects {got['ingest']['objects']} objects", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,9 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the ingest and the floor per size (the best is kept)")
     args = parser.parse_args(argv)
     if args.case is None:
-        report(tuple(int(s) for s in args.sizes.split(",")))
+        report(tuple(int(s) for s in args.sizes.split(",")), args.repeat)
         return 0
     if args.case == "ingest":
         found = case_ingest(args.input, args.out)

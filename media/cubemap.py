@@ -7,14 +7,19 @@ downwards, lies in direction:
 
     f (a, −b, −1)   b (−a, −b, 1)   u (a, 1, −b)   d (a, −1, b)   l (−1, −b, −a)   r (1, −b, a)
 
-Equirectangular column 0 is yaw −180°, row 0 is pitch +90°. Faces are made in strips of rows
-with OpenCV's remap so that no float copy of the whole image is ever made.
+Equirectangular column 0 is yaw −180°, row 0 is pitch +90°.
+
+A face is made a band of rows at a time, and each band in strips of `MAP_ROWS` rows whose
+lookup maps (float32, OpenCV's SIMD `phase`/`cartToPolar`) stay in the CPU cache; OpenCV's
+`remap` then samples the image bilinearly. What does not change from strip to strip is made
+once per image: the side faces' horizontal lookup is one row per face (the four differ by a
+quarter turn), their distance to the cube centre one row shared by all four; the up and down
+faces share one row of horizontal offsets.
 """
 
 from __future__ import annotations
 
 import math
-from concurrent.futures import Executor
 
 import cv2
 import numpy as np
@@ -23,7 +28,8 @@ from numpy.typing import NDArray
 FACES = ("f", "b", "u", "d", "l", "r")
 #: Yaw of the centre of each side face, in radians.
 SIDE_YAW = {"f": 0.0, "r": math.pi / 2, "b": math.pi, "l": -math.pi / 2}
-STRIP_ROWS = 256
+#: Rows per lookup strip: 32 rows of a 5208-px face are 0.7 MB per map, inside L2.
+MAP_ROWS = 32
 
 Floats = NDArray[np.float32]
 Pixels = NDArray[np.uint8]
@@ -34,62 +40,92 @@ def face_size_for(width: int) -> int:
     return 8 * int(width / math.pi / 8)
 
 
-def _axis(size: int, start: int = 0, stop: int | None = None) -> Floats:
-    stop = size if stop is None else stop
-    values: Floats = ((np.arange(start, stop, dtype=np.float32) + np.float32(0.5))
-                      * np.float32(2.0 / size) - np.float32(1.0))
+def _axis(size: int) -> NDArray[np.float64]:
+    """Centres of `size` pixels across [−1, 1]."""
+    values: NDArray[np.float64] = (np.arange(size, dtype=np.float64) + 0.5) * (2.0 / size) - 1.0
     return values
 
 
-def face_maps(face: str, size: int, rows: tuple[int, int], width: int, height: int
-              ) -> tuple[Floats, Floats]:
-    """Source x and y (equirect pixel coordinates) of the face rows [start, stop)."""
-    a = _axis(size)
-    b = _axis(size, *rows)
-    count = rows[1] - rows[0]
-    scale_x = np.float32(width / (2 * math.pi))
-    scale_y = np.float32(height / math.pi)
-    if face in SIDE_YAW:
-        # yaw = offset + atan(a) depends on the column only; pitch = atan2(−b, √(a²+1)).
-        yaw = np.arctan(a) + np.float32(SIDE_YAW[face])
-        row_x = (yaw * scale_x + np.float32(width / 2 - 0.5)) % np.float32(width)
-        map_x: Floats = np.repeat(row_x[None, :], count, axis=0)
-        radius = np.repeat(np.sqrt(a * a + np.float32(1))[None, :], count, axis=0)
-        minus_b = np.repeat(-b[:, None], size, axis=1)
-        pitch = cv2.phase(radius, minus_b)  # in [0, 2π): negative pitches come out as 2π − x
-    else:
-        # u: (a, 1, −b) → yaw = atan2(a, b); d: (a, −1, b) → yaw = atan2(a, −b).
-        across = np.repeat(a[None, :], count, axis=0)
-        along = np.repeat((b if face == "u" else -b)[:, None], size, axis=1)
-        radius, yaw_full = cv2.cartToPolar(along, across)
-        map_x = (yaw_full * scale_x + np.float32(width / 2 - 0.5)) % np.float32(width)
-        sign = np.float32(1.0 if face == "u" else -1.0)
-        pitch = cv2.phase(radius, np.full_like(radius, sign))
-    pitch = np.where(pitch > np.float32(math.pi), pitch - np.float32(2 * math.pi), pitch)
-    map_y: Floats = np.clip(np.float32(height / 2 - 0.5) - pitch * scale_y,
-                            np.float32(0), np.float32(height - 1))
-    return map_x.astype(np.float32, copy=False), map_y.astype(np.float32, copy=False)
+def _rows(values: NDArray[np.float64], count: int) -> Floats:
+    """`count` copies of a row, as a contiguous float32 block."""
+    block: Floats = np.ascontiguousarray(
+        np.broadcast_to(values.astype(np.float32), (count, values.size)))
+    return block
 
 
-def project_face(equirect: Pixels, face: str, size: int, *, strip_rows: int = STRIP_ROWS,
-                 pool: Executor | None = None) -> Pixels:
-    """One size×size cube face of an (H, W, 3) equirectangular image (strips in a pool)."""
-    height, width = equirect.shape[:2]
+class FaceProjector:
+    """Makes rows of the cube faces of one equirectangular image (thread-safe, read-only)."""
+
+    def __init__(self, equirect: Pixels, size: int, *, map_rows: int = MAP_ROWS):
+        height, width = equirect.shape[:2]
+        self.equirect, self.size, self.map_rows = equirect, size, map_rows
+        self.height, self.width = height, width
+        a = _axis(size)
+        self.b: NDArray[np.float64] = a  # rows use the same centres as columns
+        self.scale_x = np.float32(width / (2 * math.pi))
+        self.scale_y = np.float32(height / math.pi)
+        # Side faces: yaw = face yaw + atan(a) depends on the column only, and so does the
+        # horizontal distance √(a² + 1) that, with b, gives the pitch.
+        self.side_x = {
+            face: _rows((((np.arctan(a) + yaw) * (width / (2 * math.pi)) + width / 2 - 0.5)
+                         % width), map_rows)
+            for face, yaw in SIDE_YAW.items()
+        }
+        self.side_radius = _rows(np.sqrt(a * a + 1.0), map_rows)
+        # Up/down faces: (a, ±1, ∓b); −a on every row feeds atan2 for the yaw.
+        self.minus_a = _rows(-a, map_rows)
+        self.ones = _rows(np.ones(size), map_rows)
+
+    def project(self, face: str, start: int, out: Pixels) -> None:
+        """Fills `out` (n × size × 3) with the face's rows [start, start + n)."""
+        stop = start + out.shape[0]
+        middle = self.size // 2
+        cuts = sorted({*range(start, stop, self.map_rows), stop}
+                      | ({middle} if start < middle < stop else set()))
+        for top, bottom in zip(cuts, cuts[1:], strict=False):
+            map_x, map_y = self.maps(face, top, bottom)
+            cv2.remap(self.equirect, map_x, map_y, cv2.INTER_LINEAR,
+                      dst=out[top - start:bottom - start], borderMode=cv2.BORDER_WRAP)
+
+    def maps(self, face: str, start: int, stop: int) -> tuple[Floats, Floats]:
+        """Source x and y (equirect pixel coordinates) of the face rows [start, stop)."""
+        count = stop - start
+        if count > self.map_rows:
+            raise ValueError(f"at most {self.map_rows} rows per strip")
+        centre_y = np.float32(self.height / 2 - 0.5)
+        b_rows = np.empty((count, self.size), np.float32)
+        if face in SIDE_YAW:
+            # pitch = atan2(−b, √(a²+1)): phase gives |pitch| in [0, π/2) from |b|, one half
+            # of the face at a time (the caller cuts strips at the middle row).
+            upper = stop <= self.size // 2
+            b_rows[:] = np.abs(self.b[start:stop, None])
+            pitch = cv2.phase(self.side_radius[:count], b_rows)
+            map_y = np.multiply(pitch, -self.scale_y if upper else self.scale_y, out=pitch)
+            map_y += centre_y
+            return self.side_x[face][:count], map_y
+        # u: (a, 1, −b) → yaw = atan2(a, b); d: (a, −1, b) → yaw = atan2(a, −b). atan2(−a, −z)
+        # is yaw + π in [0, 2π): x = that · W/2π − ½ lies in [−½, W − ½) (the wrap border
+        # joins the seam). The pitch is ±(π/2 − atan ρ), ρ = √(a² + b²) the radius.
+        b_rows[:] = (-self.b if face == "u" else self.b)[start:stop, None]
+        radius, turn = cv2.cartToPolar(b_rows, self.minus_a[:count])
+        map_x = np.multiply(turn, self.scale_x, out=turn)
+        map_x -= np.float32(0.5)
+        away = cv2.phase(self.ones[:count], radius)  # atan ρ: π/2 − |pitch|
+        if face == "u":
+            map_y = np.multiply(away, self.scale_y, out=away)
+            map_y -= np.float32(0.5)
+            np.maximum(map_y, np.float32(0), out=map_y)
+        else:
+            map_y = np.multiply(away, -self.scale_y, out=away)
+            map_y += np.float32(self.height - 0.5)
+            np.minimum(map_y, np.float32(self.height - 1), out=map_y)
+        return map_x, map_y
+
+
+def project_face(equirect: Pixels, face: str, size: int) -> Pixels:
+    """One whole size×size cube face of an (H, W, 3) equirectangular image."""
     out: Pixels = np.empty((size, size, equirect.shape[2]), dtype=np.uint8)
-
-    def strip(start: int) -> None:
-        stop = min(size, start + strip_rows)
-        map_x, map_y = face_maps(face, size, (start, stop), width, height)
-        cv2.remap(equirect, map_x, map_y, cv2.INTER_LINEAR, dst=out[start:stop],
-                  borderMode=cv2.BORDER_WRAP)
-
-    starts = range(0, size, strip_rows)
-    if pool is None:
-        for start in starts:
-            strip(start)
-    else:
-        for _ in pool.map(strip, starts):
-            pass
+    FaceProjector(equirect, size).project(face, 0, out)
     return out
 
 

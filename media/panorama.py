@@ -1,8 +1,11 @@
 """Turning one equirectangular image into every object both viewers read, all or nothing.
 
-The image is decoded once; each cube face is projected in strips, tiled, halved to the next
-level and tiled again while a thread pool encodes (libjpeg-turbo, GIL released) and stores the
-previous tiles. A failure anywhere removes every object this run wrote.
+The image is decoded once, into one array, while the source is hashed and stored. Each cube
+face is then projected a band of rows at a time by a thread pool sized to the cores; each band
+is tiled at once (libjpeg-turbo encodes from views, without the GIL) and halved into the next
+level, so that only the image, a few bands and a quarter-size level per face in progress are
+ever in memory (`media.facetiles`). The image is released as soon as the last band is made. A
+failure anywhere removes every object this run wrote.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import cv2
 import numpy as np
 
-from media.cubemap import FACES, Pixels, project_face
+from media.cubemap import FACES, FaceProjector, Pixels
+from media.facetiles import JPEG_QUALITY, Buffers, FaceTiler, Progress, TileWriter, shrink
 from media.images import ImageHeader, decode
 from media.store import MediaStore
 from media.tiling import (
@@ -30,8 +36,7 @@ from media.tiling import (
     panorama_prefix,
 )
 
-JPEG_QUALITY = 82
-Progress = Callable[[int, int], None]
+__all__ = ["JPEG_QUALITY", "Progress", "TiledPanorama", "sha256_of", "tile_panorama"]
 
 
 @dataclass
@@ -69,140 +74,117 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _encode(pixels: Pixels) -> bytes:
-    ok, buffer = cv2.imencode(".jpg", np.ascontiguousarray(pixels),
-                              [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return bytes(buffer.tobytes())
+class _Jobs:
+    """A thread pool whose jobs may queue more jobs; the first failure stops the rest."""
+
+    def __init__(self, workers: int):
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tiles")
+        self.idle = threading.Condition()
+        self.pending = 0
+        self.error: BaseException | None = None
+
+    def submit(self, job: Callable[[], None], *, then: Callable[[], None] | None = None
+               ) -> None:
+        """Queue a job (skipped after a failure); `then` runs after it in any case."""
+        with self.idle:
+            self.pending += 1
+        self.pool.submit(self._run, job, then)
+
+    def _run(self, job: Callable[[], None], then: Callable[[], None] | None) -> None:
+        try:
+            if self.error is None:
+                job()
+        except BaseException as exc:
+            with self.idle:
+                self.error = self.error or exc
+        finally:
+            if then is not None:
+                then()
+            with self.idle:
+                self.pending -= 1
+                self.idle.notify_all()
+
+    def wait(self) -> None:
+        """Until every job has run (or been skipped after a failure); re-raises the failure."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.pending == 0)
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        """Wait for every queued job, then stop the threads."""
+        with self.idle:
+            self.idle.wait_for(lambda: self.pending == 0)
+        self.pool.shutdown(wait=True)
 
 
-class _Writer:
-    """Stores objects from a thread pool, remembering each key written (for the rollback)."""
-
-    def __init__(self, store: MediaStore, prefix: str, total: int, progress: Progress | None):
-        self.store, self.prefix = store, prefix
-        self.sizes: dict[str, int] = {}
-        self.written: list[str] = []
-        self.total, self.done = total, 0
-        self.progress = progress
-        self.lock = threading.Lock()
-
-    def put(self, name: str, data: bytes, content_type: str = "image/jpeg") -> None:
-        key = f"{self.prefix}/{name}"
-        with self.lock:
-            self.written.append(key)
-        self.store.put(key, data, content_type, immutable=True)
-        self._count(name, len(data))
-
-    def tile(self, name: str, pixels: Pixels, links: tuple[str, ...] = ()) -> None:
-        data = _encode(pixels)
-        self.put(name, data)
-        for link in links:
-            key = f"{self.prefix}/{link}"
-            with self.lock:
-                self.written.append(key)
-            self.store.link(f"{self.prefix}/{name}", key)
-            self._count(link, len(data))
-
-    def _count(self, name: str, size: int) -> None:
-        with self.lock:
-            self.sizes[name] = size
-            self.done += 1
-            if self.progress is not None:
-                self.progress(self.done, self.total)
-
-
-def _halve(pixels: Pixels, size: int) -> Pixels:
-    out: Pixels = cv2.resize(pixels, (size, size), interpolation=cv2.INTER_AREA)  # type: ignore[assignment]
-    return out
-
-
-def _face_jobs(face: str, pixels: Pixels, layout: Layout, writer: _Writer,
-               pool: ThreadPoolExecutor, previews: dict[str, Pixels]) -> list[Future[None]]:
-    jobs: list[Future[None]] = []
-    marzipano = {m.pannellum_level: m for m in layout.marzipano_levels}
-    level_pixels = pixels
-    tile = layout.tile_size
-    for level in range(layout.levels, 0, -1):
-        size = layout.level_size(level)
-        if level_pixels.shape[0] != size:
-            level_pixels = _halve(level_pixels, size)
-        across = layout.tiles_across(level)
-        mz = marzipano.get(level)
-        for y in range(across):
-            for x in range(across):
-                crop = level_pixels[y * tile:(y + 1) * tile, x * tile:(x + 1) * tile]
-                links = (f"mz/{mz.z}/{face}/{y}/{x}.jpg",) if mz and mz.shared else ()
-                jobs.append(pool.submit(writer.tile, f"{level}/{face}{y}_{x}.jpg", crop, links))
-        if mz is not None and not mz.shared:
-            t = mz.tile_size
-            for y in range(mz.size // t):
-                for x in range(mz.size // t):
-                    crop = level_pixels[y * t:(y + 1) * t, x * t:(x + 1) * t]
-                    jobs.append(pool.submit(writer.tile, f"mz/{mz.z}/{face}/{y}/{x}.jpg", crop))
-        if mz is not None and mz.z == 1:
-            previews[face] = _halve(level_pixels, layout.marzipano_preview_size)
-        below = layout.level_size(level - 1) if level > 1 else 0
-        if size >= layout.fallback_size > below:
-            fallback = (level_pixels if size == layout.fallback_size
-                        else _halve(level_pixels, layout.fallback_size))
-            jobs.append(pool.submit(writer.tile, f"fallback/{face}.jpg", fallback))
-    return jobs
-
-
-def _equirect_images(pixels: Pixels, writer: _Writer) -> None:
+def _equirect_images(pixels: Pixels, writer: TileWriter) -> None:
     height, width = pixels.shape[:2]
     for name, target in (("preview.jpg", PREVIEW_WIDTH), ("thumb.jpg", THUMB_WIDTH)):
         w = min(width, target)
-        small: Pixels = cv2.resize(  # type: ignore[assignment]
-            pixels, (w, max(1, w // 2)), interpolation=cv2.INTER_AREA)
-        writer.tile(name, small)
+        pixels = shrink(pixels, w, max(1, w // 2))  # the thumbnail from the preview
+        writer.tile(name, pixels)
+
+
+@contextmanager
+def _opencv_single_threaded() -> Iterator[None]:
+    """OpenCV's own pool would only spin (sched_yield) against ours: one thread per call."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def tile_panorama(data: bytes, header: ImageHeader, store: MediaStore, *,
                   progress: Progress | None = None, workers: int | None = None
                   ) -> TiledPanorama:
     """Writes every object of a checked image to the store; on failure removes them all."""
-    sha = sha256_of(data)
+    with _opencv_single_threaded():
+        return _tile(data, header, store, progress, workers or os.cpu_count() or 2)
+
+
+def _tile(data: bytes, header: ImageHeader, store: MediaStore, progress: Progress | None,
+          workers: int) -> TiledPanorama:
     layout = layout_for(header.width, header.height)
-    prefix = panorama_prefix(sha)
-    total = layout.tile_count + 6 + 5
-    writer = _Writer(store, prefix, total, progress)
-    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2,
-                              thread_name_prefix="tiles")
-    strips = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2,
-                                thread_name_prefix="strips")
-    pending: list[Future[None]] = []
+    jobs = _Jobs(workers)
+    decoding = jobs.pool.submit(decode, data, header)
+    sha = sha256_of(data)  # while the image decodes
+    writer = TileWriter(store, panorama_prefix(sha), layout.tile_count + 6 + 5, progress)
+    in_flight = workers
+    bands = threading.Semaphore(in_flight)  # bands projected but not yet tiled
     try:
-        writer.put(f"source.{header.extension}", data, header.content_type)
-        equirect = decode(data, header)
-        _equirect_images(equirect, writer)
-        previews: dict[str, Pixels] = {}
-        for face in FACES:
-            pixels = project_face(equirect, face, layout.face_size, pool=strips)
-            _wait(pending)  # at most two faces in memory: the one projected, the one encoding
-            pending = _face_jobs(face, pixels, layout, writer, pool, previews)
+        jobs.submit(partial(writer.put, f"source.{header.extension}", data,
+                            header.content_type))
+        equirect = decoding.result()
+        del decoding  # the future would keep the image alive
+        jobs.submit(partial(_equirect_images, equirect, writer))
+        projector = FaceProjector(equirect, layout.face_size)
         del equirect
-        _wait(pending)
+        previews: dict[str, Pixels] = {}
+        buffers = Buffers()
+        for face in FACES:
+            tiler = FaceTiler(face, layout, writer, jobs, buffers, previews)
+            for start in range(0, layout.face_size, tiler.band_rows):
+                bands.acquire()
+                if jobs.error is not None:
+                    bands.release()
+                    jobs.wait()  # raises the failure
+                jobs.submit(partial(tiler.make_band, projector, start), then=bands.release)
+            del tiler
+        for _ in range(in_flight):  # every band made: the image can go
+            bands.acquire()
+        del projector, buffers
+        jobs.wait()
         strip = np.concatenate([previews[f] for f in MARZIPANO_PREVIEW_ORDER], axis=0)
         writer.tile("cube-preview.jpg", strip)
         index = {"sha256": sha, "width": header.width, "height": header.height,
                  "objects": dict(sorted(writer.sizes.items()))}
         writer.put("index.json", json.dumps(index).encode(), "application/json")
     except BaseException:
-        for job in pending:
-            job.cancel()
-        wait(pending)
-        pool.shutdown(wait=True)
-        strips.shutdown(wait=True)
+        jobs.close()
         store.delete_many(list(writer.written))
         raise
-    pool.shutdown(wait=True)
-    strips.shutdown(wait=True)
+    jobs.close()
     return TiledPanorama(sha256=sha, layout=layout, sizes=dict(writer.sizes))
-
-
-def _wait(jobs: list[Future[None]]) -> None:
-    for job in jobs:
-        job.result()

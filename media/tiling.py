@@ -89,6 +89,12 @@ class Layout:
         return [f"mz/{level.z}/{f}/{y}/{x}.jpg" for f in "fbudlr"
                 for y in range(n) for x in range(n)]
 
+    @property
+    def fallback_level(self) -> int:
+        """The smallest level at least as large as the fallback faces (they are made from it)."""
+        return next(k for k in range(1, self.levels + 1)
+                    if self.level_size(k) >= self.fallback_size)
+
     def fallback_keys(self) -> list[str]:
         """Keys of the fallback faces."""
         return [f"fallback/{f}.jpg" for f in "fbudlr"]
