@@ -1,5 +1,24 @@
-"""Entry point of `python -m bench`."""
+"""Entry point of `python -m bench` (`make bench`): every area's figures, one after another.
 
-from bench.run import main
+`BENCH_ONLY=geo|qr|tiling` runs one part."""
+
+import os
+
+from bench import qr, tiling
+from bench.run import main as geo_main
+
+
+def main() -> int:
+    """Runs the destinations, QR and tiling benchmarks; the first failure's code wins."""
+    only = os.environ.get("BENCH_ONLY", "")
+    codes: list[int] = []
+    if only in ("", "geo"):
+        codes.append(geo_main())
+    if only in ("", "qr"):
+        qr.main()
+    if only in ("", "tiling"):
+        codes.append(tiling.main([]))
+    return next((c for c in codes if c), 0)
+
 
 raise SystemExit(main())
