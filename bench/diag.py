@@ -12,11 +12,14 @@ import psycopg
 
 from bench.data import libpq_url
 from bench.report import median
+from bench.workload import with_centre
 
 
 def fill(spec: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
     """The captured parameters of a statement with the point or box of a request."""
     params = dict(spec["params"])
+    if "west" in values:
+        values = with_centre(values)
     for name, role in spec["slots"].items():
         params[name] = values[role]
     return params

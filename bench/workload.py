@@ -88,6 +88,12 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)
 
 
+def with_centre(box: dict[str, float]) -> dict[str, float]:
+    """A box's roles plus its centre (the area query orders from it)."""
+    return {**box, "c_lng": (box["west"] + box["east"]) / 2,
+            "c_lat": (box["south"] + box["north"]) / 2}
+
+
 def _slots(params: dict[str, Any], wanted: dict[str, float]) -> dict[str, str]:
     """Which bound parameter carries which role, found by its sentinel value."""
     slots = {name: role for name, value in params.items() for role, sentinel in wanted.items()
@@ -126,8 +132,9 @@ async def capture_sql(url: str, cfg: Config) -> dict[str, Any]:
                 session=session, bbox=_SENTINEL_BOX, area=None, flt=flt,
                 page=PageRequest(first=cfg.area_first))
             b = _SENTINEL_BOX
-            spec[AREA] = _statement(seen, {"west": b.west, "south": b.south, "east": b.east,
-                                           "north": b.north}, cfg.area_first)
+            spec[AREA] = _statement(seen, with_centre({"west": b.west, "south": b.south,
+                                                       "east": b.east, "north": b.north}),
+                                    cfg.area_first)
     finally:
         await engine.dispose()
     return spec

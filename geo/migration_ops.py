@@ -21,13 +21,18 @@ def init_spatial_metadata() -> None:
         op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
-def add_point_column(table: str, column: str, *, geography_index: bool = True) -> None:
-    """Add a NOT NULL POINT(4326) column with its spatial index (R*Tree or GiST)."""
+def add_point_column(table: str, column: str, *, geography_index: bool = True,
+                     nullable: bool = False) -> None:
+    """Add a POINT(4326) column (NOT NULL unless asked) with its spatial index (R*Tree or
+    GiST)."""
     if _is_sqlite():
-        op.execute(f"SELECT AddGeometryColumn('{table}', '{column}', 4326, 'POINT', 'XY', 1)")
+        not_null = 0 if nullable else 1
+        op.execute(f"SELECT AddGeometryColumn('{table}', '{column}', 4326, 'POINT', 'XY', "
+                   f"{not_null})")
         op.execute(f"SELECT CreateSpatialIndex('{table}', '{column}')")
         return
-    op.execute(f"ALTER TABLE {table} ADD COLUMN {column} geometry(Point, 4326) NOT NULL")
+    constraint = "" if nullable else " NOT NULL"
+    op.execute(f"ALTER TABLE {table} ADD COLUMN {column} geometry(Point, 4326){constraint}")
     op.execute(f"CREATE INDEX ix_{table}_{column} ON {table} USING gist ({column})")
     if geography_index:
         # Nearest-first (KNN) and metre radii run on the geography of the point.

@@ -8,36 +8,12 @@ import sqlalchemy as sa
 from alembic import op
 
 from geo.base import JSONDocument
+from geo.migration_ops import add_point_column, drop_point_column
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
-
-
-def _is_sqlite() -> bool:
-    return op.get_bind().dialect.name == "sqlite"
-
-
-def _add_optional_point(table: str, column: str) -> None:
-    """A nullable POINT(4326) with its spatial index (scenes on a floor plan may have none)."""
-    if _is_sqlite():
-        op.execute(f"SELECT AddGeometryColumn('{table}', '{column}', 4326, 'POINT', 'XY', 0)")
-        op.execute(f"SELECT CreateSpatialIndex('{table}', '{column}')")
-        return
-    op.execute(f"ALTER TABLE {table} ADD COLUMN {column} geometry(Point, 4326)")
-    op.execute(f"CREATE INDEX ix_{table}_{column} ON {table} USING gist ({column})")
-    op.execute(f"CREATE INDEX ix_{table}_{column}_geog ON {table} "
-               f"USING gist (({column}::geography))")
-
-
-def _drop_point(table: str, column: str) -> None:
-    if _is_sqlite():
-        op.execute(f"SELECT DisableSpatialIndex('{table}', '{column}')")
-        op.execute(f"DROP TABLE IF EXISTS idx_{table}_{column}")
-        op.execute(f"SELECT DiscardGeometryColumn('{table}', '{column}')")
-        return
-    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def upgrade() -> None:
@@ -104,7 +80,7 @@ def upgrade() -> None:
         sa.Column("initial_hfov", sa.Float, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    _add_optional_point("scene", "location")
+    add_point_column("scene", "location", nullable=True)  # floor-plan scenes may have none
     op.create_table(
         "hotspot",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -126,7 +102,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("hotspot")
-    _drop_point("scene", "location")
+    drop_point_column("scene", "location")
     op.drop_table("scene")
     op.drop_table("tour")
     op.drop_table("panorama")
