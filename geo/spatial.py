@@ -135,10 +135,30 @@ async def destinations_in_area(
     offset = dialects.PLANAR_OFFSET[dialect]((west + east) / 2, (south + north) / 2)
     if page.after is not None:
         clauses.append(_after(offset, page))
-    stmt = (select(Destination, offset.label("offset")).where(_where(flt, *clauses))
-            .order_by(offset, Destination.id).limit(page.first + 1))
-    rows = [(d, (float(o), d.id)) for d, o in (await session.execute(stmt)).all()]
+    stmt = select(Destination, offset.label("offset")).where(_where(flt, *clauses))
+    if dialect == "postgresql":
+        found = await _nearest_with_ties(session, stmt, offset, page.first + 1)
+    else:
+        found = [(d, float(o)) for d, o in (await session.execute(
+            stmt.order_by(offset, Destination.id).limit(page.first + 1))).all()]
+    rows = [(d, (float(o), d.id)) for d, o in found]
     return page_of(rows, page.first)
+
+
+async def _nearest_with_ties(session: AsyncSession, stmt: Any, offset: Any, want: int
+                             ) -> list[tuple[Destination, float]]:
+    """The first `want` rows by (offset, id), reading only about `want` rows: PostgreSQL
+    orders by `<->` straight from the GiST index but not by a second key, so rows are taken
+    by offset alone, with slack, until no tie straddles the cut, then sorted by id too."""
+    limit = want + 16
+    while True:
+        found = [(d, float(o)) for d, o in
+                 (await session.execute(stmt.order_by(offset).limit(limit))).all()]
+        if len(found) < limit or found[want - 1][1] < found[-1][1]:
+            break
+        limit *= 4
+    found.sort(key=lambda row: (row[1], row[0].id))
+    return found[:want]
 
 
 def _route_bbox(route: LineString, buffer_m: float) -> BBox:

@@ -3,6 +3,7 @@
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 from shapely.geometry import Point, shape
 
 from tests.conftest import graphql
@@ -77,3 +78,33 @@ async def test_area_pages_come_nearest_to_the_centre_first(client: httpx.AsyncCl
     where = {r["slug"]: (r["location"]["lng"], r["location"]["lat"]) for r in demo_records()}
     offsets = [math.hypot(where[s][0] - cx, where[s][1] - cy) for s in got]
     assert offsets == sorted(offsets)
+
+
+async def test_area_pages_stay_complete_when_many_places_share_a_point(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    """Ties in the order (one building, many listings) straddle page cuts without loss."""
+    from geoalchemy2 import WKTElement
+
+    from geo.models import Destination
+
+    for n in range(30):
+        session.add(Destination(slug=f"tie-{n}", status="published", category="shop",
+                                province_code="bac-ninh", name={"vi": f"Cửa hàng {n}"},
+                                description={}, address={}, prices=[], contact={},
+                                accessibility={},
+                                location=WKTElement("POINT(106.2 21.1)", srid=4326)))
+    await session.commit()
+    box = {"west": 106.15, "south": 21.05, "east": 106.25, "north": 21.15}
+    slugs: list[str] = []
+    after = None
+    while True:
+        body = await graphql(client, AREA, {"bbox": box, "first": 4, "after": after})
+        page = body["data"]["destinationsInArea"]
+        slugs += [e["node"]["slug"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    ties = [s for s in slugs if s.startswith("tie-")]
+    assert len(slugs) == len(set(slugs))
+    assert sorted(ties) == sorted(f"tie-{n}" for n in range(30))
