@@ -3,8 +3,8 @@
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 from shapely.geometry import Point, shape
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import graphql
 from tests.reference import demo_records
