@@ -5,9 +5,16 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+# Every area's tables, so that Base.metadata is whole (autogenerate compares against it).
+import accounts.models  # noqa: E402,F401,I001
+import geo.listings.models  # noqa: E402,F401
+import geo.models  # noqa: E402,F401
+import media.models  # noqa: E402,F401
+import qr.models  # noqa: E402,F401
+import tours.models  # noqa: E402,F401
 from api.db import make_sync_engine
 from api.settings import get_settings
-from geo.base import Base
+from core.base import Base
 
 
 def _run(connection: Connection) -> None:

@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 
+from accounts.permissions import Actor
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
@@ -34,7 +35,6 @@ from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
-from geo.actors import Actor
 from media.store import MediaStore, make_store
 
 log = logging.getLogger("tourism.api")

@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from accounts.permissions import ANONYMOUS, Actor
+from accounts.service import Caller
 from api.auth.middleware import ANONYMOUS_CALLER, AuthKit
-from api.auth.service import Caller
 from api.cursors import Cursors
-from api.language import language_chain
 from api.loaders import Loaders
 from api.settings import Settings
-from geo.actors import ANONYMOUS, Actor
-from geo.base import utcnow
+from core.language import language_chain
+from core.time import utcnow
 from media.store import MediaStore
 
 

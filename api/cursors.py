@@ -8,7 +8,7 @@ import hmac
 import json
 import math
 
-from geo.errors import DomainError
+from core.errors import DomainError
 
 _SIG_BYTES = 12
 

@@ -12,7 +12,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from geo.errors import DomainError
+from core.errors import DomainError
 
 log = logging.getLogger("tourism.api")
 

@@ -7,8 +7,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from api.language import pick
 from api.types.common import to_global_id
+from core.language import pick
 from media.store import MediaStore
 from qr.service import ScanView, ViewpointLink
 from tours.models import Narration

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from api.language import LanguageError, language_chain, normalize_tag
 from api.qr_page import Page, render_page, render_problem, scan_data
+from core.language import LanguageError, language_chain, normalize_tag
 from media.store import MediaStore
 from qr.models import Channel, TargetKind
 from qr.scans import ScanKey, record_scans

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+from accounts.permissions import Actor, Role
 from api.db import make_async_engine, make_session_factory
 from api.settings import get_settings
-from geo.actors import Actor, Role
-from geo.errors import DomainError
+from core.errors import DomainError
 from geo.geometry import GeoPoint
 from geo.models import Destination
 from media import service as media_service

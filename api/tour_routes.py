@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from api.language import language_chain
 from api.types.common import InvalidId, int_key, to_global_id
+from core.language import language_chain
 from geo.models import Destination
 from media import service as media_service
 from media.models import Panorama

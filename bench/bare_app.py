@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.language import language_chain, pick
 from api.types.common import to_global_id
 from bench.workload import with_centre
+from core.language import language_chain, pick
 
 SPEC: dict[str, Any] = json.loads(Path(os.environ["BENCH_BARE_SPEC"]).read_text())
 POOL_SIZE = int(os.environ.get("BENCH_BARE_POOL", "5"))

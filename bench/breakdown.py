@@ -149,8 +149,8 @@ def _part_steps(kind: str, engine: Any, work: Workload, view: Any) -> dict[str, 
     from starlette.responses import Response
 
     from api.db import make_session_factory
+    from core.paging import PageRequest
     from geo import spatial
-    from geo.paging import PageRequest
     from geo.service import DestinationFilter
 
     cfg = load()

@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from bench import httpclient
 from bench.config import Config
+from core.paging import PageRequest
 from geo.geometry import BBox, GeoPoint
-from geo.paging import PageRequest
 from geo.service import DestinationFilter
 from geo.synthetic import synthetic_points
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import DomainError
+
 
 class GeoErrorCode(StrEnum):
     """Stable codes of expected geo failures (documented in docs/errors.md)."""
@@ -19,19 +21,6 @@ class GeoErrorCode(StrEnum):
     INVALID_ZOOM = "INVALID_ZOOM"
     INVALID_DESTINATION = "INVALID_DESTINATION"
     AREA_TOO_LARGE = "AREA_TOO_LARGE"
-
-
-class DomainError(Exception):
-    """Base of every expected failure of the service: carries a stable `code`."""
-
-    code: str = "DOMAIN_ERROR"
-
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.field = field
 
 
 class GeoError(DomainError):

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.paging import Key, Page, PageRequest, page_of
 from geo.errors import GeoError, GeoErrorCode
 from geo.folding import TYPO_MIN_LENGTH, deletions, within_one_edit, words
 from geo.geometry import GeoPoint
 from geo.models import Destination, SearchTerm
-from geo.paging import Key, Page, PageRequest, page_of
 from geo.service import DestinationFilter, filter_clauses, get_destinations
 from geo.spatial import distances_from
 

@@ -12,11 +12,11 @@ from geoalchemy2 import WKTElement
 from sqlalchemy import ColumnElement, Select, and_, column, exists, select, table, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.paging import Page, PageRequest, page_of
 from geo.errors import GeoError, GeoErrorCode
 from geo.geometry import check_point
 from geo.hours import local_slot, periods
 from geo.models import Category, Destination, HeritageRanking, OpeningPeriod, Province, Status
-from geo.paging import Page, PageRequest, page_of
 from geo.search_index import search_terms_for
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -11,6 +11,7 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Boolean, Float, and_, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.paging import Key, Page, PageRequest, page_of
 from geo import dialects
 from geo.errors import GeoError, GeoErrorCode
 from geo.geometry import (
@@ -20,7 +21,6 @@ from geo.geometry import (
     circle_bbox,
 )
 from geo.models import Destination
-from geo.paging import Key, Page, PageRequest, page_of
 from geo.service import DestinationFilter, filter_clauses
 
 #: Geodesic/spherical distance ratios lie in [0.9944, 1.0045] on WGS84; this bound is looser.

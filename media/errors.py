@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from geo.errors import DomainError
+from core.errors import DomainError
 
 
 class MediaError(DomainError):

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.base import Base, utcnow
+from core.base import Base
+from core.time import utcnow
 
 
 class UploadStatus(StrEnum):

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, require_staff
-from geo.base import utcnow
+from accounts.permissions import Actor, require_staff
+from core.time import utcnow
 from media.errors import PanoramaError
 from media.errors import PanoramaErrorCode as Code
 from media.images import CONTENT_TYPES, FORMATS, PixelBudget, probe

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, Role
+from accounts.permissions import Actor, Role
 from geo.models import Destination
 from media.store import MediaStore
 from qr.models import TargetKind

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, require_staff
+from accounts.permissions import Actor, require_staff
 from qr.errors import QrError
 from qr.models import Channel, QrCode, ScanCount, TargetKind
 from tours.models import Stop

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, require_staff
+from accounts.permissions import Actor, require_staff
 from geo.models import Destination, Status
 from qr.codes import ALPHABET, new_code, normalize_code, scan_url
 from qr.errors import InvalidQrTarget, QrCodeNotFound, QrError

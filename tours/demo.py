@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, Role
+from accounts.permissions import Actor, Role
 from geo.geometry import GeoPoint
 from geo.models import Destination
 from media import service as media_service

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column
 
-from geo.base import Base, utcnow
+from core.base import Base
+from core.time import utcnow
 
 # -- virtual tours: tours, scenes, hotspots -----------------------------------------------
 

@@ -13,8 +13,8 @@ from sqlalchemy import Float, column, func, literal, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.permissions import Actor, require_staff
 from geo import dialects
-from geo.actors import Actor, require_staff
 from geo.geometry import GeoPoint, check_point, circle_bbox
 from geo.models import Destination
 from media.models import Panorama

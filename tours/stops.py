@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, require_staff
+from accounts.permissions import Actor, require_staff
 from geo.models import Destination
 from media.audio import AUDIO_TYPES, MAX_AUDIO_BYTES, AudioError, check_audio
 from media.store import MediaStore, PresignedPost

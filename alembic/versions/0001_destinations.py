@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from geo.base import JSONDocument
+from core.base import JSONDocument
 from geo.migration_ops import add_point_column, drop_point_column, init_spatial_metadata
 
 revision = "0001"

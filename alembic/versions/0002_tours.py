@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from geo.base import JSONDocument
+from core.base import JSONDocument
 from geo.migration_ops import add_point_column, drop_point_column
 
 revision = "0002"

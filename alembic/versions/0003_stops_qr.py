@@ -7,7 +7,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-from geo.base import JSONDocument
+from core.base import JSONDocument
 
 revision = "0003"
 down_revision = "0002"

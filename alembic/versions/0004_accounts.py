@@ -7,7 +7,7 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
-from geo.base import JSONDocument
+from core.base import JSONDocument
 
 revision = "0004"
 down_revision = "0003"

@@ -11,10 +11,11 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import service
-from api.auth.errors import AuthError, AuthErrorCode
+from accounts import service
+from accounts.errors import AuthError, AuthErrorCode
 from api.db import make_async_engine, make_session_factory
 from api.settings import get_settings
+from geo.listings import owners
 from geo.models import Destination
 
 T = TypeVar("T")
@@ -61,7 +62,7 @@ def create(
             Destination.slug.in_(slugs)))).scalars())
         if len(ids) != len(set(slugs)):
             raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "unknown listing slug")
-        account = await service.create_account(session=session, email=email,
+        account = await owners.create_account(session=session, email=email,
                                                password=password, role=role,
                                                display_name=name or email, destination_ids=ids)
         return account.id

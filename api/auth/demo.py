@@ -10,9 +10,9 @@ import sys
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import service
-from api.auth.models import Account
+from accounts.models import Account
 from api.settings import get_settings
+from geo.listings import owners
 from geo.models import Destination
 
 DEMO_OWNER = "owner@demo.tourism.local"
@@ -28,9 +28,9 @@ async def load_demo_accounts(*, session: AsyncSession) -> int:
         return 0
     password = os.environ.get("TOURISM_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     hotel = await session.scalar(select(Destination.id).where(Destination.slug == DEMO_HOTEL))
-    await service.create_account(session=session, email=DEMO_EDITOR, password=password,
+    await owners.create_account(session=session, email=DEMO_EDITOR, password=password,
                                  role="editor", display_name="Demo editor")
-    await service.create_account(session=session, email=DEMO_OWNER, password=password,
+    await owners.create_account(session=session, email=DEMO_OWNER, password=password,
                                  role="owner", display_name="Becamex Hotel New City",
                                  destination_ids=[hotel] if hotel else [])
     print(f"demo accounts: {DEMO_EDITOR} and {DEMO_OWNER}, password {password} "

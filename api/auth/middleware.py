@@ -3,21 +3,22 @@ or its `X-Api-Key` (kiosks and partner apps, read-only); a bad credential is a 4
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.auth.errors import AuthError, AuthErrorCode
-from api.auth.service import Caller, caller_for_access_token, caller_for_api_key
-from api.auth.tokens import TokenSigner
+from accounts.errors import AuthError, AuthErrorCode
+from accounts.permissions import ANONYMOUS, Actor, Role
+from accounts.service import Caller, caller_for_access_token, caller_for_api_key
+from accounts.tokens import TokenSigner
 from api.hardening import RequestGuard, json_error
 from api.ratelimit import RateLimit, TokenBuckets, account_key, client_address
 from api.settings import Settings
-from geo.actors import ANONYMOUS, Actor
-from geo.base import utcnow
+from core.time import utcnow
+from geo.listings.owners import owned_destination_ids
 
 ANONYMOUS_CALLER = Caller(actor=ANONYMOUS)
 
@@ -50,8 +51,13 @@ class Authentication:
                 if scheme.lower() != "bearer" or not token.strip():
                     raise AuthError(AuthErrorCode.INVALID_TOKEN,
                                     "use Authorization: Bearer <access token>")
-                return await caller_for_access_token(session=session, signer=self.signer,
-                                                     token=token.strip(), now=utcnow())
+                caller = await caller_for_access_token(session=session, signer=self.signer,
+                                                       token=token.strip(), now=utcnow())
+                if caller.actor.role != Role.OWNER or caller.actor.account_id is None:
+                    return caller
+                owned = await owned_destination_ids(session=session,
+                                                    account_id=caller.actor.account_id)
+                return replace(caller, actor=replace(caller.actor, destination_ids=owned))
             assert api_key is not None
             return await caller_for_api_key(session=session, key=api_key.strip())
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import service as auth_service
-from api.auth.errors import AuthError, AuthErrorCode
+from accounts import service as auth_service
+from accounts.errors import AuthError, AuthErrorCode
+from accounts.permissions import require_signed_in
 from api.auth.middleware import AuthKit
 from api.context import Context
 from api.types.account import Account, ApiKeyCreated, AuthPayload
 from api.types.common import int_key, to_global_id
-from geo.actors import require_signed_in
 
 Info = strawberry.Info[Context, None]
 

@@ -9,10 +9,10 @@ import strawberry
 from api.context import Context
 from api.types.common import int_key
 from api.types.listing import ListingChange, ListingPhoto
-from geo import listings
 from geo.hours import WEEKDAYS
-from geo.listing_checks import ListingError, ListingErrorCode
-from media import photos
+from geo.listings import photos
+from geo.listings import service as listings
+from geo.listings.errors import ListingError, ListingErrorCode
 
 Info = strawberry.Info[Context, None]
 

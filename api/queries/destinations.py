@@ -23,10 +23,10 @@ from api.types.connections import (
     nearby_connection,
 )
 from api.types.destination import Destination, DestinationCategory, HeritageRanking
+from core.paging import PageRequest, check_first
 from geo import search as geo_search
 from geo import spatial
 from geo.geometry import check_buffer, check_radius, parse_area, parse_route
-from geo.paging import PageRequest, check_first
 from geo.service import DestinationFilter as FilterValue
 from geo.service import list_destinations
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import service as auth_service
+from accounts import service as auth_service
 from api.context import Context
 from api.types.account import Account
 from api.types.common import int_key
@@ -17,7 +17,7 @@ from api.types.listing import (
     ListingChangeStatus,
     change_connection,
 )
-from geo import listings
+from geo.listings import service as listings
 
 Info = strawberry.Info[Context, None]
 Lang = Annotated[

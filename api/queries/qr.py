@@ -9,12 +9,12 @@ from typing import Annotated
 
 import strawberry
 
+from accounts.permissions import require_staff
 from api.context import Context
 from api.types.common import int_key
 from api.types.destination import Destination
 from api.types.qr import Kiosk, QrCode, QrSheet, QrSheetFormat, ScanRow, ScanStatistics
 from api.types.stop import Stop
-from geo.actors import require_staff
 from qr import scans, sheet
 from qr import service as qr_service
 from qr.images import ErrorCorrection

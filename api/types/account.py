@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from api.auth import models
-from api.auth.models import AccountRole
+from accounts import models
+from accounts.models import AccountRole
 from api.types.common import to_global_id
 
 strawberry.enum(AccountRole, name="AccountRole",

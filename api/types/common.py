@@ -8,7 +8,7 @@ from typing import NewType
 
 import strawberry
 
-from geo.errors import DomainError
+from core.errors import DomainError
 from geo.geometry import BBox as BBoxValue
 from geo.geometry import GeoPoint as GeoPointValue
 from geo.geometry import check_bbox, check_point

@@ -10,8 +10,8 @@ import strawberry
 from api.context import Context
 from api.types.common import BBox, GeoPoint, PageInfo
 from api.types.destination import Destination
+from core.paging import Page
 from geo.models import Destination as DestinationModel
-from geo.paging import Page
 from geo.spatial import Cluster
 
 T = TypeVar("T")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Context
-from api.language import Localized, pick
 from api.types.common import GeoPoint, Node, to_global_id
+from core.language import Localized, pick
 from geo import hours as opening
 from geo import models
 from geo.hours import LOCAL_TZ

@@ -10,12 +10,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
-from api.language import pick
 from api.types.common import Node, PageInfo, to_global_id
 from api.types.destination import Destination, LocalizedText
-from geo import listings
-from geo import models as geo_models
-from geo.paging import PageRequest, check_first
+from core.language import pick
+from core.paging import PageRequest, check_first
+from geo.listings import models as listing_models
+from geo.listings import service as listings
 from media.store import MediaStore
 
 Info = strawberry.Info[Context, None]
@@ -87,10 +87,10 @@ def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
 
 @strawberry.type(description="A business's proposed edit of its listing, reviewed by staff.")
 class ListingChange(Node):
-    model: strawberry.Private[geo_models.ListingChange]
+    model: strawberry.Private[listing_models.ListingChange]
 
     @classmethod
-    def from_model(cls, model: geo_models.ListingChange) -> ListingChange:
+    def from_model(cls, model: listing_models.ListingChange) -> ListingChange:
         """The GraphQL view of a change."""
         return cls(id=to_global_id("ListingChange", model.id), model=model)
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
-from api.language import pick
 from api.types.common import Node, to_global_id
 from api.types.destination import LocalizedText
+from core.language import pick
 from qr.service import viewpoint_link
 from tours import models
 from tours.stops import Translation, pick_narration

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.types.common import to_global_id
-from geo import listings
-from geo.base import utcnow
-from geo.listing_checks import ListingError
-from geo.models import ListingPhoto
-from tests.auth.helpers import Cast, cast, codes, gql, snapshot
+from core.time import utcnow
+from geo.listings import service as listings
+from geo.listings.errors import ListingError
+from geo.listings.models import ListingPhoto
+from tests.accounts.helpers import Cast, cast, codes, gql, snapshot
 
 DESCRIPTION = {"description": [{"lang": "vi", "text": "Mô tả mới"}]}
 

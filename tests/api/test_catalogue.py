@@ -16,16 +16,16 @@ import jwt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from api.auth.service import logout
+from accounts.service import logout
 from api.settings import Settings
 from api.types.common import to_global_id
-from geo import listings
-from geo.base import utcnow
-from media import photos
+from core.time import utcnow
+from geo.listings import photos
+from geo.listings import service as listings
 from media.store import MediaStore, make_store
+from tests.accounts.helpers import Cast, add_person, cast, codes, signer, snapshot
 from tests.api.test_bad_input import CASES
-from tests.auth.helpers import Cast, add_person, cast, codes, signer, snapshot
-from tests.listings.images import not_an_image, png_bomb, truncated_jpeg
+from tests.geo.listings.images import not_an_image, png_bomb, truncated_jpeg
 
 PROPOSE = ("mutation($id: ID!, $base: Int!, $in: ListingChangeInput!) { proposeListingChange("
            "listingId: $id, baseVersion: $base, input: $in) { id } }")
@@ -248,7 +248,7 @@ async def test_hostile_request_gets_its_code_and_writes_nothing(
     client: httpx.AsyncClient, connection: AsyncConnection, session: AsyncSession,
     store: MediaStore, row: Row, tmp_path: Path,
 ) -> None:
-    from api.auth.service import create_api_key
+    from accounts.service import create_api_key
 
     people = await cast(session)
     _, key = await create_api_key(session=session, actor=None, name="kiosk")

@@ -22,8 +22,8 @@ from sqlalchemy.pool import NullPool
 from api.app import create_app
 from api.db import make_async_engine
 from api.settings import Settings
+from tests.accounts.helpers import add_person, codes
 from tests.api.test_catalogue import ALIASES, DEEP, FRAGMENT_BOMB, TOKEN_FLOOD
-from tests.auth.helpers import add_person, codes
 from tests.conftest import TEST_SECRET
 
 LIST = "{ destinations(first: 2) { edges { node { id name } } } }"

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from api.language import LanguageError, language_chain, normalize_tag, parse_accept_language, pick
+from core.language import LanguageError, language_chain, normalize_tag, parse_accept_language, pick
 from tests.conftest import graphql
 
 

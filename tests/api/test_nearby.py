@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from core.paging import PageRequest
 from geo.geometry import GeoPoint
-from geo.paging import PageRequest
 from geo.spatial import nearby_destinations
 from tests.conftest import StatementCounter, graphql
 from tests.reference import demo_records, geodesic_m

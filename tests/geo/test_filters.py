@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, Role
+from accounts.permissions import Actor, Role
+from core.paging import PageRequest
 from geo.models import Destination
-from geo.paging import PageRequest
 from geo.service import DestinationFilter, list_destinations
 from tests.reference import demo_records
 

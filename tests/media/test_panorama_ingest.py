@@ -9,8 +9,8 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import ANONYMOUS, Actor, Role
-from geo.errors import DomainError
+from accounts.permissions import ANONYMOUS, Actor, Role
+from core.errors import DomainError
 from media import service
 from media.images import PixelBudget, probe
 from media.models import Panorama

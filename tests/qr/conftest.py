@@ -14,8 +14,8 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.service import Caller
-from geo.actors import Actor, Role
+from accounts.permissions import Actor, Role
+from accounts.service import Caller
 from geo.models import Destination
 from media.store import LocalStore, MediaStore
 from qr.demo import demo_file

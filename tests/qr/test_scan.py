@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.permissions import ANONYMOUS, AuthenticationRequired
 from api.qr_routes import RateLimiter
-from geo.actors import ANONYMOUS, AuthenticationRequired
 from media.store import LocalStore
 from qr import scans
 from qr.models import ScanCount, TargetKind

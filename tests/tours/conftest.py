@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
+from accounts.permissions import Actor, Role
 from api.app import create_app
 from api.settings import Settings
-from geo.actors import Actor, Role
 from geo.geometry import GeoPoint
 from geo.models import Destination
 from media import service as media_service

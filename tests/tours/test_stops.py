@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import ANONYMOUS, Actor, AuthenticationRequired, PermissionDenied, Role
-from geo.errors import DomainError
+from accounts.permissions import ANONYMOUS, Actor, AuthenticationRequired, PermissionDenied, Role
+from core.errors import DomainError
 from media.store import LocalStore, MediaStore
 from qr.demo import demo_file
 from tests.qr.conftest import STAFF, data_file, make_guide_stop

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import ANONYMOUS
-from geo.errors import DomainError
+from accounts.permissions import ANONYMOUS
+from core.errors import DomainError
 from geo.geometry import GeoPoint
 from media.store import LocalStore
 from tests.tours.conftest import STAFF, SmallTour, make_small_tour

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
-from geo.errors import DomainError
+from core.errors import DomainError
 from geo.hours import periods
+from geo.listings.errors import ListingError, ListingErrorCode
 
 #: Fields a business owner may propose; everything else (status, ranking, owners, the
 #: verified mark, category, name, location) is the department's.
@@ -25,25 +25,6 @@ MAX_PRICES = 30
 MAX_CLOSURES = 60
 MAX_PHOTOS = 20
 MAX_AMOUNT_VND = 1_000_000_000
-
-
-class ListingErrorCode(StrEnum):
-    """Stable codes of expected listing failures."""
-
-    INVALID_LISTING_CHANGE = "INVALID_LISTING_CHANGE"
-    LISTING_VERSION_CONFLICT = "LISTING_VERSION_CONFLICT"
-    LISTING_CHANGE_NOT_PENDING = "LISTING_CHANGE_NOT_PENDING"
-    LISTING_NOT_FOUND = "LISTING_NOT_FOUND"
-    LISTING_CHANGE_NOT_FOUND = "LISTING_CHANGE_NOT_FOUND"
-    REASON_REQUIRED = "REASON_REQUIRED"
-    STAFF_FIELD = "STAFF_FIELD"
-
-
-class ListingError(DomainError):
-    """An expected failure of a listing change."""
-
-    def __init__(self, code: ListingErrorCode, message: str, *, field: str | None = None):
-        super().__init__(message, code=code.value, field=field)
 
 
 def _bad(message: str, field: str) -> ListingError:

@@ -10,10 +10,10 @@ import httpx
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.service import create_account
 from api.types.common import to_global_id
-from tests.auth.helpers import HOTEL_A, PASSWORD, add_person, codes, destination_id, gql
-from tests.listings.images import GPS_IFD, phone_photo
+from geo.listings.owners import create_account
+from tests.accounts.helpers import HOTEL_A, PASSWORD, add_person, codes, destination_id, gql
+from tests.geo.listings.images import GPS_IFD, phone_photo
 
 LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken refreshToken tokenType expiresIn

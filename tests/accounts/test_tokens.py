@@ -9,11 +9,11 @@ import jwt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from api.auth.models import AuthSession
-from api.auth.service import create_account, create_api_key
-from api.auth.tokens import TokenSigner
-from geo.base import utcnow
-from tests.auth.helpers import PASSWORD, add_person, codes, gql, signer, snapshot
+from accounts.models import AuthSession
+from accounts.service import create_account, create_api_key
+from accounts.tokens import TokenSigner
+from core.time import utcnow
+from tests.accounts.helpers import PASSWORD, add_person, codes, gql, signer, snapshot
 from tests.conftest import TEST_SECRET
 
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) {

@@ -12,11 +12,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from api.auth.models import Account, AuthSession
-from api.auth.tokens import TokenSigner
-from geo.actors import Actor, Role
-from geo.base import Base, utcnow
-from geo.models import Destination, DestinationOwner
+from accounts.models import Account, AuthSession
+from accounts.permissions import Actor, Role
+from accounts.tokens import TokenSigner
+from core.base import Base
+from core.time import utcnow
+from geo.listings.models import DestinationOwner
+from geo.models import Destination
 from tests.conftest import TEST_SECRET
 
 PASSWORD = "đúng-ngựa-pin-kẹp-giấy"

@@ -11,7 +11,7 @@ from typing import Any
 
 import jwt
 
-from api.auth.errors import AuthError, AuthErrorCode
+from accounts.errors import AuthError, AuthErrorCode
 
 ISSUER = "tourism"
 AUDIENCE = "tourism-api"

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.base import Base, utcnow
+from core.base import Base
+from core.time import utcnow
 
 
 class AccountRole(StrEnum):

@@ -17,9 +17,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, require_owner_or_staff
-from geo.listings import record
-from geo.models import Destination, ListingPhoto
+from accounts.permissions import Actor, require_owner_or_staff
+from geo.listings.models import ListingPhoto
+from geo.listings.service import record
+from geo.models import Destination
 from media.errors import MediaError
 from media.store import MediaStore, PresignedPost
 

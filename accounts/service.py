@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,9 +14,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.errors import AuthError, AuthErrorCode
-from api.auth.models import Account, AccountRole, ApiKey, AuthSession, RefreshToken
-from api.auth.tokens import (
+from accounts.errors import AuthError, AuthErrorCode
+from accounts.models import Account, AccountRole, ApiKey, AuthSession, RefreshToken
+from accounts.permissions import Actor, Role, require_admin
+from accounts.tokens import (
     TokenSigner,
     api_key_prefix,
     digest,
@@ -26,8 +26,6 @@ from api.auth.tokens import (
     refresh_expiry,
     same_digest,
 )
-from geo.actors import Actor, Role, require_admin
-from geo.models import Destination, DestinationOwner
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 MIN_PASSWORD = 12
@@ -76,9 +74,8 @@ def normalize_email(email: str) -> str:
 
 async def create_account(
     *, session: AsyncSession, email: str, password: str, role: str, display_name: str,
-    destination_ids: Sequence[int] = (),
 ) -> Account:
-    """Creates an account (and its owned listings for an owner); not committed."""
+    """Creates an account; not committed (the listings an owner keeps are geo.listings')."""
     email = normalize_email(email)
     if not _EMAIL.match(email):
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "not an e-mail address", field="email")
@@ -91,19 +88,9 @@ async def create_account(
     if await session.scalar(select(Account.id).where(Account.email == email)) is not None:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "that e-mail already has an account",
                         field="email")
-    if destination_ids and role != AccountRole.OWNER:
-        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "only owners keep listings",
-                        field="listings")
-    found = set((await session.execute(
-        select(Destination.id).where(Destination.id.in_(set(destination_ids))))).scalars())
-    if found != set(destination_ids):
-        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "unknown listing", field="listings")
     account = Account(email=email, role=role, display_name=display_name.strip()[:120] or email,
                       password_hash=await hash_password(password), active=True)
     session.add(account)
-    await session.flush()
-    session.add_all(DestinationOwner(destination_id=d, account_id=account.id, verified=True)
-                    for d in sorted(found))
     await session.flush()
     return account
 
@@ -192,7 +179,8 @@ class Caller:
 
 async def caller_for_access_token(*, session: AsyncSession, signer: TokenSigner, token: str,
                                   now: datetime) -> Caller:
-    """The actor of a valid, unrevoked access token, with the listings it owns today."""
+    """The actor of a valid, unrevoked access token (without its listings: see
+    geo.listings.owners)."""
     claims = signer.check(token, now=now)
     row = (await session.execute(
         select(Account, AuthSession.revoked_at)
@@ -203,12 +191,8 @@ async def caller_for_access_token(*, session: AsyncSession, signer: TokenSigner,
     account, revoked_at = row
     if revoked_at is not None or not account.active:
         raise AuthError(AuthErrorCode.TOKEN_REVOKED, "this sign-in has been revoked")
-    owned: frozenset[int] = frozenset()
-    if account.role == AccountRole.OWNER:
-        owned = frozenset((await session.execute(select(DestinationOwner.destination_id).where(
-            DestinationOwner.account_id == account.id))).scalars())
-    return Caller(actor=Actor(role=Role(account.role), account_id=account.id,
-                              destination_ids=owned), session_id=claims.session_id)
+    return Caller(actor=Actor(role=Role(account.role), account_id=account.id),
+                  session_id=claims.session_id)
 
 
 async def caller_for_api_key(*, session: AsyncSession, key: str) -> Caller:

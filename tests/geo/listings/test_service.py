@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from geo import listings
-from geo.base import utcnow
-from geo.listing_checks import ListingError
-from geo.models import AuditEvent, Destination, OpeningPeriod
+from core.time import utcnow
+from geo.listings import service as listings
+from geo.listings.errors import ListingError
+from geo.listings.models import AuditEvent
+from geo.models import Destination, OpeningPeriod
 from geo.service import DestinationFilter, filter_clauses
-from tests.auth.helpers import cast, snapshot
+from tests.accounts.helpers import cast, snapshot
 
 MONDAY_NOON = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 12:00 in Hồ Chí Minh City
 

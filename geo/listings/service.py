@@ -12,21 +12,19 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from geo.actors import Actor, require_owner_or_staff, require_signed_in, require_staff
+from accounts.permissions import Actor, require_owner_or_staff, require_signed_in, require_staff
+from core.paging import Page, PageRequest, page_of
 from geo.hours import periods
-from geo.listing_checks import ListingError, ListingErrorCode, check_fields
-from geo.models import (
+from geo.listings.checks import check_fields
+from geo.listings.errors import ListingError, ListingErrorCode
+from geo.listings.models import (
     AuditEvent,
-    Destination,
     DestinationOwner,
-    HeritageRanking,
     ListingChange,
     ListingPhoto,
     ListingVersion,
-    OpeningPeriod,
-    Status,
 )
-from geo.paging import Page, PageRequest, page_of
+from geo.models import Destination, HeritageRanking, OpeningPeriod, Status
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 #: Listing fields kept on the destination row itself (the rest live in the version snapshot).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from geo.errors import DomainError
+from core.errors import DomainError
 
 
 class Role(StrEnum):

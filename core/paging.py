@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from geo.errors import DomainError
+from core.errors import DomainError
 
 T = TypeVar("T")
 #: A keyset position: the sort values of the last item seen (numbers only).

@@ -1,0 +1,1 @@
+"""Staff and business accounts, sign-in sessions and tokens, API keys, permissions."""

@@ -1,0 +1,2 @@
+"""Listings kept by businesses: owners, proposed changes, their review, versions, photos and
+the audit trail."""
