@@ -22,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_res
 from strawberry.types import ExecutionResult
 
 from accounts.permissions import Actor
+from api.assets import asset_routes
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
@@ -122,7 +123,8 @@ def create_app(
                        media_public_url=settings.media_public_url, s3_region=settings.s3_region)
     graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
-    qr = QrRoutes(sessions=sessions, store=store)
+    qr = QrRoutes(sessions=sessions, store=store,
+                  trust_forwarded_for=settings.trust_forwarded_for)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -146,6 +148,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             *media_routes(store),
             *qr.routes,
+            *asset_routes(),
             *tour_routes(sessions=sessions, store=store,
                          public_base_url=settings.public_base_url),
         ],

@@ -1,12 +1,13 @@
-"""What a scan answers: a small accessible HTML page (no script) or the same data as JSON."""
+"""What a scan answers: a small accessible HTML page (no script; templates/qr/) or the same
+data as JSON."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
+from api.pages import render
 from api.types.common import to_global_id
 from core.language import pick
 from media.store import MediaStore
@@ -43,27 +44,6 @@ WORDS: dict[str, dict[str, str]] = {
            "busy": "Trop de requêtes", "busy_text": "Réessayez dans une minute.",
            "no_audio": "Pas encore de commentaire dans cette langue."},
 }
-CSS = (
-    "*{box-sizing:border-box}body{margin:0;font:1.0625rem/1.55 system-ui,-apple-system,"
-    "'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:#1b1b1b;background:#faf8f4}"
-    "header,main,footer{max-width:40rem;margin:0 auto;padding:0 1rem}"
-    "header{padding-top:.75rem}.site{margin:0;color:#6b4e16;font-weight:600}"
-    "h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}"
-    "h2{font-size:1.15rem;margin:1.5rem 0 .5rem}"
-    "nav ul{list-style:none;margin:.5rem 0;padding:0;display:flex;flex-wrap:wrap;gap:.4rem}"
-    "nav a{display:inline-block;min-width:2.75rem;min-height:2.75rem;padding:.55rem .8rem;"
-    "border:1px solid #8a6d2f;border-radius:.5rem;text-decoration:none;color:#5a3f0c}"
-    "nav a[aria-current]{background:#5a3f0c;color:#fff}"
-    "audio{width:100%;margin:.5rem 0}.meta{color:#555;font-size:.9rem;margin:0}"
-    ".view{display:inline-block;margin:1rem 0;padding:.7rem 1rem;background:#0b5c4b;color:#fff;"
-    "border-radius:.5rem;text-decoration:none;font-weight:600}"
-    ".transcript p{margin:.35rem 0}ol{padding-left:1.4rem}li{margin:.4rem 0}"
-    "a{color:#0b4f8a}a:focus,audio:focus{outline:3px solid #e0a100;outline-offset:2px}"
-    "footer{color:#555;font-size:.85rem;padding-bottom:2rem}"
-    ".skip{position:absolute;left:-999px}.skip:focus{left:.5rem;top:.5rem;background:#fff}"
-)
-
-
 def words(lang: str) -> dict[str, str]:
     """The page's words in a language (English when it has none)."""
     return WORDS.get(lang.split("-")[0], WORDS["en"])
@@ -146,71 +126,26 @@ def _duration(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def _shell(lang: str, title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f'<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>')
+def _heading(data: dict[str, Any]) -> str:
+    if data["stop"]:
+        return str(data["stop"]["title"])
+    if data.get("scene"):
+        return str(data["scene"]["title"])
+    return str(data["destination"]["name"])
 
 
 def render_page(page: Page, *, requested: str) -> str:
     """The visitor's page: title, player, transcript, language switch, viewpoint, route."""
-    data, w = page.data, words(requested)
-    stop, narration = data["stop"], data["narration"]
-    heading = stop["title"] if stop else (data.get("scene") or data["destination"])[
-        "title" if data.get("scene") else "name"]
-    code = quote(data["code"])
-    current = ' aria-current="true"'
-    links = "".join(
-        f'<li><a href="/q/{code}?lang={quote(tag)}" hreflang="{escape(tag)}" lang="{escape(tag)}"'
-        f'{current if tag == page.lang else ""}>'
-        f'{escape(LANGUAGE_NAMES.get(tag, tag))}</a></li>' for tag in data["availableLanguages"])
-    parts = [f'<a class="skip" href="#main">{escape(heading)}</a><header>'
-             f'<p class="site">{escape(data["destination"]["name"])}</p>'
-             f'<nav aria-label="{escape(w["languages"])}"><ul>{links}</ul></nav></header>'
-             f'<main id="main"><h1>{escape(heading)}</h1>']
-    if stop and stop.get("text"):
-        parts.append(f'<p>{escape(stop["text"])}</p>')
-    if narration:
-        machine = f' · {escape(w["machine"])}' if narration["translation"] == "machine" else ""
-        parts.append(
-            f'<audio controls preload="metadata" lang="{escape(narration["lang"])}" '
-            f'aria-label="{escape(heading)}"><source src="{escape(narration["url"])}" '
-            f'type="{escape(narration["type"])}"><a href="{escape(narration["url"])}">'
-            f'{escape(w["download"])}</a></audio>'
-            f'<p class="meta">{_duration(narration["durationSeconds"])} · '
-            f'{escape(LANGUAGE_NAMES.get(narration["lang"], narration["lang"]))}{machine}</p>')
-    elif stop:
-        parts.append(f'<p class="meta">{escape(w["no_audio"])}</p>')
-    if data["viewpoint"]:
-        parts.append(f'<p><a class="view" href="{escape(data["viewpoint"]["url"])}">'
-                     f'{escape(w["view360"])}</a></p>')
-    if narration:
-        paragraphs = "".join(f"<p>{escape(line)}</p>"
-                             for line in narration["transcript"].split("\n"))
-        parts.append(f'<section aria-labelledby="transcript-h"><h2 id="transcript-h">'
-                     f'{escape(w["transcript"])}</h2><div class="transcript" '
-                     f'lang="{escape(narration["lang"])}">{paragraphs}</div></section>')
-    if data["stops"]:
-        items = []
-        for item in data["stops"]:
-            label = escape(item["title"])
-            if item["current"]:
-                items.append(f'<li aria-current="page"><strong>{label}</strong> '
-                             f'({escape(w["here"])})</li>')
-            elif item["url"]:
-                items.append(f'<li><a href="{escape(item["url"])}?lang={quote(page.lang)}">'
-                             f'{label}</a></li>')
-            else:
-                items.append(f"<li>{label}</li>")
-        parts.append(f'<section aria-labelledby="stops-h"><h2 id="stops-h">'
-                     f'{escape(w["stops"])}</h2><ol>{"".join(items)}</ol></section>')
-    parts.append(f'</main><footer><p>{escape(w["code"])}: {escape(data["code"])}</p></footer>')
-    return _shell(page.lang, f'{heading} – {data["destination"]["name"]}', "".join(parts))
+    data, heading, narration = page.data, _heading(page.data), page.data["narration"]
+    return render("qr/scan.html", lang=page.lang, data=data, stop=data["stop"],
+                  narration=narration, heading=heading, w=words(requested),
+                  names=LANGUAGE_NAMES, title=f'{heading} – {data["destination"]["name"]}',
+                  duration=_duration(narration["durationSeconds"]) if narration else "",
+                  transcript=narration["transcript"].split("\n") if narration else [])
 
 
 def render_problem(lang: str, *, busy: bool = False) -> str:
     """The friendly page of an unknown or disabled code (or of a client sending too much)."""
     w = words(lang)
     title, text = (w["busy"], w["busy_text"]) if busy else (w["missing"], w["missing_text"])
-    return _shell(lang, title, f'<main id="main"><h1>{escape(title)}</h1>'
-                               f'<p>{escape(text)}</p></main>')
+    return render("qr/problem.html", lang=lang, title=title, text=text)

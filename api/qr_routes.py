@@ -24,7 +24,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from api.qr_page import Page, render_page, render_problem, scan_data
-from core.language import LanguageError, language_chain, normalize_tag
+from api.ratelimit import RATE_LIMITED, TokenBuckets, client_address, too_many
+from core.language import language_chain
 from media.store import MediaStore
 from qr.models import Channel, TargetKind
 from qr.scans import ScanKey, record_scans
@@ -32,7 +33,7 @@ from qr.service import resolve_scan
 
 log = logging.getLogger("tourism.qr")
 APP_LANGUAGE_HEADER = "x-tourism-language"
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; media-src 'self' https: http:; "
+CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 MAX_PENDING_KEYS = 100_000
 
@@ -46,27 +47,6 @@ class QrSettings(BaseSettings):
     burst: int = Field(default=40, ge=1)
     cache_seconds: float = Field(default=5.0, ge=0)
     flush_seconds: float = Field(default=2.0, ge=0)
-
-
-class RateLimiter:
-    """A token bucket per client key, bounded in memory."""
-
-    def __init__(self, per_minute: float, burst: int, max_clients: int = 50_000):
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self.max_clients = max_clients
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def allow(self, client: str, now: float | None = None) -> bool:
-        """Whether the client may make one more request now."""
-        now = time.monotonic() if now is None else now
-        tokens, last = self.buckets.pop(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        allowed = tokens >= 1.0
-        self.buckets[client] = (tokens - 1.0 if allowed else tokens, now)
-        while len(self.buckets) > self.max_clients:
-            self.buckets.popitem(last=False)
-        return allowed
 
 
 class ScanBuffer:
@@ -143,22 +123,20 @@ def _wants_json(request: Request) -> bool:
 
 def _chain(request: Request) -> tuple[str, ...]:
     explicit = request.query_params.get("lang") or request.headers.get(APP_LANGUAGE_HEADER)
-    try:
-        return language_chain(normalize_tag(explicit) if explicit else None,
-                              request.headers.get("accept-language"))
-    except LanguageError:
-        return language_chain(None, request.headers.get("accept-language"))
+    return language_chain(explicit, request.headers.get("accept-language"), strict=False)
 
 
 class QrRoutes:
     """The scan endpoint with its limiter, counter buffer and short cache."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
-                 settings: QrSettings | None = None):
+                 settings: QrSettings | None = None, trust_forwarded_for: bool = False):
         self.settings = settings or QrSettings()
         self.sessions = sessions
         self.store = store
-        self.limiter = RateLimiter(self.settings.rate_per_minute, self.settings.burst)
+        self.trust_forwarded_for = trust_forwarded_for
+        self.limiter = TokenBuckets(per_minute=self.settings.rate_per_minute,
+                                    burst=self.settings.burst)
         self.scans = ScanBuffer(sessions, self.settings.flush_seconds)
         self.cache: OrderedDict[tuple[str, tuple[str, ...]], Resolved] = OrderedDict()
 
@@ -197,14 +175,15 @@ class QrRoutes:
         """Counts the scan and answers with the page or the JSON."""
         wants_json = _wants_json(request)
         chain = _chain(request)
-        client = request.client.host if request.client else "unknown"
+        client = client_address(request.scope, trust_forwarded_for=self.trust_forwarded_for)
         headers = {"Vary": "Accept, Accept-Language, X-Tourism-Language",
                    "Cache-Control": "no-store", "Content-Security-Policy": CSP,
                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-        if not self.limiter.allow(client):
-            headers["Retry-After"] = "30"
+        wait = self.limiter.take(client)
+        if wait > 0:
+            headers.update(too_many(wait, "client")[1])
             if wants_json:
-                return JSONResponse({"code": "RATE_LIMITED"}, status_code=429, headers=headers)
+                return JSONResponse({"code": RATE_LIMITED}, status_code=429, headers=headers)
             return HTMLResponse(render_problem(chain[0], busy=True), status_code=429,
                                 headers=headers)
         code = request.path_params["code"]

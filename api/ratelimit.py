@@ -46,6 +46,10 @@ class TokenBuckets:
         self._buckets[key] = (tokens, now)
         return (cost - tokens) / self.rate if self.rate > 0 else 3600.0
 
+    def keys(self) -> list[str]:
+        """The keys that have a bucket, least recently served first."""
+        return list(self._buckets)
+
     def forget(self, key: str) -> None:
         """Drops a key's bucket (a successful sign-in clears its failures)."""
         self._buckets.pop(key, None)

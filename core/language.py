@@ -1,19 +1,34 @@
-"""The visitor's language: from `lang` or Accept-Language, with the chain requested → vi → en."""
+"""The visitor's language, in one place: BCP 47 tags (parse), the chain of languages a request
+asks for (negotiate: `lang` or Accept-Language, then vi, then en) and the text or narration
+that serves that chain best (pick)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.errors import DomainError
 
 FALLBACK = ("vi", "en")
-_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+INVALID_LANGUAGE = "INVALID_LANGUAGE"
+MAX_TAG_LENGTH = 35
 MAX_HEADER_TAGS = 20
+#: RFC 5646 `langtag` (well-formed, case-insensitive), plus private use; primary 2-3 letters.
+_TAG = re.compile(
+    r"(?P<language>[a-z]{2,3}(?:-[a-z]{3}){0,3})"
+    r"(?:-(?P<script>[a-z]{4}))?"
+    r"(?:-(?P<region>[a-z]{2}|[0-9]{3}))?"
+    r"(?P<rest>(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?)",
+    re.IGNORECASE)
 
 
 class LanguageError(DomainError):
     """A language tag that is not BCP 47."""
+
+    code = INVALID_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,22 +39,19 @@ class Localized:
     lang: str
 
 
-def normalize_tag(tag: str) -> str:
-    """A BCP 47 tag in canonical case ("zh-hant-tw" → "zh-Hant-TW"); refused when malformed."""
-    tag = tag.strip().replace("_", "-")
-    if not _TAG.match(tag) or len(tag) > 35:
-        raise LanguageError(f"{tag!r} is not a BCP 47 language tag", code="INVALID_LANGUAGE",
-                            field="lang")
-    parts = tag.split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        elif len(part) == 2 and part.isalpha():
-            out.append(part.upper())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
+def normalize_tag(tag: str, *, field: str = "lang") -> str:
+    """A BCP 47 tag in canonical case ("zh-hant-tw" → "zh-Hant-TW"); LanguageError
+    (INVALID_LANGUAGE, on `field`) when malformed."""
+    cleaned = tag.strip().replace("_", "-")
+    found = _TAG.fullmatch(cleaned) if len(cleaned) <= MAX_TAG_LENGTH else None
+    if found is None:
+        raise LanguageError(f"{tag!r} is not a BCP 47 language tag", field=field)
+    parts = [found["language"].lower()]
+    if found["script"]:
+        parts.append(found["script"].title())
+    if found["region"]:
+        parts.append(found["region"].upper())
+    return "-".join(parts) + found["rest"].lower()
 
 
 def parse_accept_language(header: str | None) -> list[str]:
@@ -65,9 +77,19 @@ def parse_accept_language(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def language_chain(lang: str | None, accept_language: str | None) -> tuple[str, ...]:
-    """The languages to try in order: the explicit `lang` or the header's, then vi, then en."""
-    requested = [normalize_tag(lang)] if lang else parse_accept_language(accept_language)
+def language_chain(lang: str | None, accept_language: str | None, *,
+                   strict: bool = True) -> tuple[str, ...]:
+    """The languages to try in order: the explicit `lang` or the header's, then vi, then en.
+    A malformed `lang` raises LanguageError, or (not strict: pages) leaves it to the header."""
+    requested: list[str] = []
+    if lang:
+        try:
+            requested = [normalize_tag(lang)]
+        except LanguageError:
+            if strict:
+                raise
+    if not requested:
+        requested = parse_accept_language(accept_language)
     chain: list[str] = []
     for tag in [*requested, *FALLBACK]:
         for candidate in (tag, tag.split("-")[0]):
@@ -76,20 +98,36 @@ def language_chain(lang: str | None, accept_language: str | None) -> tuple[str, 
     return tuple(chain)
 
 
-def pick(texts: dict[str, str] | None, chain: tuple[str, ...]) -> Localized | None:
+def best_match(available: Iterable[str], chain: Sequence[str]) -> str | None:
+    """The available tag that serves the chain first: a chain tag found as it is, or for a
+    bare language of the chain ("zh") any tag of that language ("zh-Hant"); None when no
+    language of the chain is available."""
+    tags = list(available)
+    by_primary: dict[str, str] = {}
+    for tag in tags:
+        by_primary.setdefault(tag.split("-")[0].lower(), tag)
+    for wanted in chain:
+        if wanted in tags:
+            return wanted
+        if "-" not in wanted and wanted in by_primary:
+            return by_primary[wanted]
+    return None
+
+
+def pick(texts: Mapping[str, str] | None, chain: Sequence[str]) -> Localized | None:
     """The first text along the chain; else any text there is; None when there is none."""
     if not texts:
         return None
-    by_primary: dict[str, str] = {}
-    for key in texts:
-        by_primary.setdefault(key.split("-")[0].lower(), key)
-    for tag in chain:
-        if texts.get(tag):
-            return Localized(texts[tag], tag)
-        primary_key = by_primary.get(tag)
-        if primary_key is not None and "-" not in tag and texts.get(primary_key):
-            return Localized(texts[primary_key], primary_key)
-    for key in sorted(texts):
-        if texts[key]:
-            return Localized(texts[key], key)
+    found = best_match((lang for lang, text in texts.items() if text), chain)
+    if found is not None:
+        return Localized(texts[found], found)
+    for lang in sorted(texts):
+        if texts[lang]:
+            return Localized(texts[lang], lang)
     return None
+
+
+def pick_text(texts: Mapping[str, str] | None, chain: Sequence[str]) -> str:
+    """The text `pick` finds, or "" when there is none."""
+    found = pick(texts, chain)
+    return found.text if found is not None else ""

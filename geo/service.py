@@ -216,3 +216,12 @@ async def create_destination(*, session: AsyncSession, data: NewDestination) -> 
     await session.flush()
     return destination
 
+
+
+async def get_published_destination_by_slug(*, session: AsyncSession, slug: str
+                                            ) -> Destination | None:
+    """Gets a published destination by its slug (the offline packs' address)."""
+    stmt = select(Destination).where(Destination.slug == slug,
+                                     Destination.status == Status.PUBLISHED)
+    found: Destination | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found

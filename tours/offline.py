@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.language import pick_text
 from geo.models import Destination
-from media import service as media_service
 from media.models import Panorama
 from media.store import MediaStore
 from media.tiling import layout_for, panorama_prefix
@@ -62,38 +62,31 @@ def _panorama_names(panorama: Panorama) -> list[str]:
     return names + layout.fallback_keys() + ["preview.jpg", "thumb.jpg"]
 
 
-def _offline_config(config: dict[str, Any], panoramas: dict[int, Panorama]) -> dict[str, Any]:
-    by_sha = {p.sha256: p for p in panoramas.values()}
-    for scene in config["scenes"].values():
-        multi = scene["multiRes"]
-        panorama = by_sha[multi["basePath"].rsplit("/", 1)[-1]]
-        layout = layout_for(panorama.width, panorama.height)
-        top = min(layout.levels, OFFLINE_LEVELS)
-        multi.update(maxLevel=top, cubeResolution=layout.level_size(top))
-    return config
+def destination_document(destination: Destination, chain: Sequence[str]) -> dict[str, Any]:
+    """The destination as the pack carries it: its texts in the chain's language."""
+    return {"slug": destination.slug, "category": destination.category, "lang": chain[0],
+            "name": pick_text(destination.name, chain),
+            "description": pick_text(destination.description, chain),
+            "address": pick_text(destination.address, chain),
+            "location": {"lat": destination.lat, "lng": destination.lng}}
 
 
 async def offline_pack(*, session: AsyncSession, store: MediaStore, destination: Destination,
-                       chain: Sequence[str], base_url: str, destination_data: dict[str, Any],
-                       ) -> OfflinePack:
+                       chain: Sequence[str], base_url: str) -> OfflinePack:
     """The pack of a destination in a language chain; base_url is the app's public URL."""
     tours = (await tour_service.tours_of_destinations(
         session=session, destination_ids=[destination.id])).get(destination.id, [])
-    scenes = await tour_service.scenes_of_tours(session=session, tour_ids=[t.id for t in tours])
-    all_scenes = [s for t in tours for s in scenes.get(t.id, [])]
-    spots = await tour_service.hotspots_of_scenes(session=session,
-                                                  scene_ids=[s.id for s in all_scenes])
-    found = await media_service.get_panoramas(session=session,
-                                              ids=[s.panorama_id for s in all_scenes])
-    panoramas = {p.id: p for p in found if p is not None}
-    documents: dict[str, bytes] = {
-        "destination.json": json.dumps(destination_data, ensure_ascii=False).encode()}
-    for tour in tours:
-        config = viewers.pannellum_config(
-            tour=tour, scenes=scenes.get(tour.id, []), hotspots=spots, panoramas=panoramas,
-            base_of=lambda p: panorama_prefix(p.sha256), chain=chain)
-        documents[f"tours/{tour.id}.pannellum.json"] = json.dumps(
-            _offline_config(config, panoramas), ensure_ascii=False).encode()
+    shown = await tour_service.viewer_scenes_of_tours(session=session, tours=tours)
+    documents: dict[str, bytes] = {"destination.json": json.dumps(
+        destination_document(destination, chain), ensure_ascii=False).encode()}
+    panoramas: dict[int, Panorama] = {}
+    for tour in shown:
+        config = viewers.viewer_config(
+            viewers.Viewer.PANNELLUM, tour, base_of=lambda p: panorama_prefix(p.sha256),
+            chain=chain, max_level=OFFLINE_LEVELS)
+        documents[f"tours/{tour.tour.id}.pannellum.json"] = json.dumps(
+            config, ensure_ascii=False).encode()
+        panoramas.update(tour.panoramas)
     files = [PackFile(path=name, bytes=len(body),
                       url=f"{base_url}/destinations/{destination.slug}/offline/{name}"
                           f"?lang={chain[0]}") for name, body in documents.items()]

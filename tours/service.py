@@ -18,9 +18,11 @@ from geo import dialects
 from geo.geometry import GeoPoint, check_point, circle_bbox
 from geo.models import Destination
 from media.models import Panorama
+from media.service import get_panoramas
 from tours.errors import TourError
 from tours.errors import TourErrorCode as Code
 from tours.models import Hotspot, Scene, Tour
+from tours.viewers import TourScenes
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HOTSPOT_KINDS = frozenset({"scene", "info", "stop"})
@@ -215,3 +217,26 @@ async def scenes_near(*, session: AsyncSession, near: GeoPoint, radius_m: float,
             .where(where, published, Scene.location.is_not(None))
             .order_by(distance, Scene.id).limit(first))
     return [(s, float(d)) for s, d in (await session.execute(stmt)).all()]
+
+
+async def viewer_scenes_of_tours(*, session: AsyncSession, tours: Sequence[Tour]
+                                 ) -> list[TourScenes]:
+    """What the viewers show of each tour (scenes, hotspots, panoramas), in the order of
+    tours: three statements for any number of tours."""
+    scenes = await scenes_of_tours(session=session, tour_ids=[t.id for t in tours])
+    every = [s for t in tours for s in scenes.get(t.id, [])]
+    spots = await hotspots_of_scenes(session=session, scene_ids=[s.id for s in every])
+    found = await get_panoramas(session=session, ids=[s.panorama_id for s in every])
+    panoramas = {p.id: p for p in found if p is not None}
+    return [TourScenes(tour=t, scenes=scenes.get(t.id, []), hotspots=spots,
+                       panoramas=panoramas) for t in tours]
+
+
+async def get_published_tour_scenes(*, session: AsyncSession, tour_id: int
+                                    ) -> TourScenes | None:
+    """A published tour with what its viewers show, or None."""
+    (tour,) = await get_tours(session=session, ids=[tour_id])
+    if tour is None:
+        return None
+    (found,) = await viewer_scenes_of_tours(session=session, tours=[tour])
+    return found

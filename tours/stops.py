@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
+from core.language import LanguageError, best_match, normalize_tag
 from geo.models import Destination
 from media.audio import AUDIO_TYPES, MAX_AUDIO_BYTES, AudioError, check_audio
 from media.store import MediaStore, PresignedPost
@@ -26,7 +27,6 @@ from tours.stop_errors import (
     StopNotFound,
 )
 
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 _UPLOAD_KEY = re.compile(r"^narrations/(\d+)/([A-Za-z0-9-]{2,35})/([0-9a-f]{32})\.(mp3|m4a|ogg)$")
 MAX_TITLE = 300
 MAX_TEXT = 20_000
@@ -62,14 +62,11 @@ class NewStop:
 
 
 def check_lang(lang: str, *, fld: str = "lang") -> str:
-    """A BCP 47 tag in canonical case (primary subtag lower case); InvalidStop otherwise."""
-    parts = lang.strip().replace("_", "-").split("-")
-    tag = "-".join([parts[0].lower(), *[p.upper() if len(p) == 2 else
-                                        p.title() if len(p) == 4 else p for p in parts[1:]]])
-    if not _LANG.match(tag):
-        raise InvalidStop(f"{lang!r} is not a BCP 47 language tag", code="INVALID_LANGUAGE",
-                          field=fld)
-    return tag
+    """A BCP 47 tag in canonical case (core.language's grammar); InvalidStop otherwise."""
+    try:
+        return normalize_tag(lang, field=fld)
+    except LanguageError as exc:
+        raise InvalidStop(exc.message, code=exc.code, field=fld) from exc
 
 
 def _texts(values: dict[str, str], *, fld: str, limit: int, required: bool) -> dict[str, str]:
@@ -169,17 +166,10 @@ async def narrations_of_stops(*, session: AsyncSession, stop_ids: Sequence[int]
 
 
 def pick_narration(narrations: Sequence[Narration], chain: Sequence[str]) -> Narration | None:
-    """The narration in the first language of the chain that has one (exact tag, then primary
-    subtag); None when no language of the chain has one."""
-    by_lang = {n.lang: n for n in narrations}
-    for tag in chain:
-        if tag in by_lang:
-            return by_lang[tag]
-        primary = tag.split("-")[0]
-        for narration in narrations:
-            if narration.lang.split("-")[0] == primary:
-                return narration
-    return None
+    """The narration in the first language of the chain that has one (core.language's
+    matching); None when no language of the chain has one."""
+    found = best_match((n.lang for n in narrations), chain)
+    return next((n for n in narrations if n.lang == found), None)
 
 
 async def _stop_or_fail(session: AsyncSession, stop_id: int) -> Stop:

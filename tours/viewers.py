@@ -1,34 +1,66 @@
-"""Viewer configurations of a tour: Pannellum 2.5's tour JSON and Marzipano 0.10's scene data.
+"""Viewer configurations of a tour, built in one place for the GraphQL API, the viewer page
+and offline packs: Pannellum 2.5's tour JSON and Marzipano 0.10's scene data.
 
 Both read the same tile objects (see media/tiling.py); `base_of(panorama)` gives the URL of a
-panorama's folder (the app's /media route, a CDN, or the app's redirect to signed URLs).
+panorama's folder (the app's /media route, a CDN, the app's redirect to signed URLs, or a
+path inside an offline pack).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from core.language import pick_text
 from media.models import Panorama
+from media.store import MediaStore
 from media.tiling import (
     MARZIPANO_PREVIEW_ORDER,
     MARZIPANO_TEMPLATE,
     PANNELLUM_FALLBACK_PATH,
     PANNELLUM_PATH,
     layout_for,
+    panorama_prefix,
 )
 from tours.models import Hotspot, Scene, Tour
 
 BaseOf = Callable[[Panorama], str]
 
 
-def pick_text(texts: Mapping[str, str], chain: Sequence[str]) -> str:
-    """The text in the first language of the chain that has one, else any."""
-    for lang in chain:
-        if texts.get(lang):
-            return texts[lang]
-    return next(iter(texts.values()), "")
+class Viewer(StrEnum):
+    """The 360° viewers a tour is configured for."""
+
+    PANNELLUM = "pannellum"
+    MARZIPANO = "marzipano"
+
+
+@dataclass(frozen=True, slots=True)
+class TourScenes:
+    """A tour and what its viewers show: its scenes in order, their hotspots (by scene id)
+    and their panoramas (by panorama id)."""
+
+    tour: Tour
+    scenes: Sequence[Scene]
+    hotspots: Mapping[int, Sequence[Hotspot]]
+    panoramas: Mapping[int, Panorama]
+
+
+def panorama_base_url(store: MediaStore, public_base_url: str, panorama: Panorama) -> str:
+    """Where a panorama's objects are read from: the store's public URL, else the app's
+    redirects to signed URLs (/panorama-tiles/{sha})."""
+    found = store.public_prefix_url(panorama_prefix(panorama.sha256))
+    return found or f"{public_base_url.rstrip('/')}/panorama-tiles/{panorama.sha256}"
+
+
+def viewer_config(viewer: Viewer, tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str],
+                  max_level: int | None = None) -> dict[str, Any]:
+    """A viewer's configuration of a tour; `max_level` caps Pannellum's levels (offline)."""
+    if viewer is Viewer.MARZIPANO:
+        return marzipano_config(tour, base_of=base_of, chain=chain)
+    return pannellum_config(tour, base_of=base_of, chain=chain, max_level=max_level)
 
 
 def scene_key(scene: Scene) -> str:
@@ -52,20 +84,29 @@ def _pannellum_hotspot(hotspot: Hotspot, chain: Sequence[str]) -> dict[str, Any]
     return spot
 
 
-def pannellum_config(*, tour: Tour, scenes: Sequence[Scene],
-                     hotspots: Mapping[int, Sequence[Hotspot]],
-                     panoramas: Mapping[int, Panorama], base_of: BaseOf,
-                     chain: Sequence[str]) -> dict[str, Any]:
+def _levels(panorama: Panorama, max_level: int | None) -> tuple[int, int]:
+    """(top level, cube resolution at that level) of a panorama, capped at max_level."""
+    if max_level is None or max_level >= panorama.levels:
+        return panorama.levels, panorama.face_size
+    layout = layout_for(panorama.width, panorama.height)
+    top = min(layout.levels, max_level)
+    return top, layout.level_size(top)
+
+
+def pannellum_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str],
+                     max_level: int | None = None) -> dict[str, Any]:
     """Pannellum's tour configuration (multires scenes), loadable by pannellum.viewer()."""
+    scenes, hotspots = tour.scenes, tour.hotspots
     config: dict[str, Any] = {
         "default": {"firstScene": scene_key(scenes[0]) if scenes else None,
-                    "title": pick_text(tour.title, chain), "autoLoad": True,
+                    "title": pick_text(tour.tour.title, chain), "autoLoad": True,
                     "sceneFadeDuration": 600, "compass": True},
         "scenes": {},
     }
     for scene in scenes:
-        panorama = panoramas[scene.panorama_id]
+        panorama = tour.panoramas[scene.panorama_id]
         base = base_of(panorama)
+        top, cube = _levels(panorama, max_level)
         config["scenes"][scene_key(scene)] = {
             "title": pick_text(scene.title, chain), "type": "multires",
             "hfov": scene.initial_hfov, "yaw": scene.initial_yaw, "pitch": scene.initial_pitch,
@@ -73,8 +114,8 @@ def pannellum_config(*, tour: Tour, scenes: Sequence[Scene],
             "multiRes": {
                 "basePath": base, "path": PANNELLUM_PATH,
                 "fallbackPath": PANNELLUM_FALLBACK_PATH, "extension": "jpg",
-                "tileResolution": panorama.tile_size, "maxLevel": panorama.levels,
-                "cubeResolution": panorama.face_size,
+                "tileResolution": panorama.tile_size, "maxLevel": top,
+                "cubeResolution": cube,
             },
             "hotSpots": [_pannellum_hotspot(h, chain) for h in hotspots.get(scene.id, ())],
         }
@@ -85,27 +126,25 @@ def _vertical_fov(hfov_degrees: float, aspect: float = 4 / 3) -> float:
     return 2 * math.atan(math.tan(math.radians(hfov_degrees) / 2) / aspect)
 
 
-def marzipano_config(*, tour: Tour, scenes: Sequence[Scene],
-                     hotspots: Mapping[int, Sequence[Hotspot]],
-                     panoramas: Mapping[int, Panorama], base_of: BaseOf,
-                     chain: Sequence[str]) -> dict[str, Any]:
+def marzipano_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str]
+                     ) -> dict[str, Any]:
     """Marzipano's scene data (the shape of Marzipano Tool's APP_DATA, angles in radians),
     with each scene's tile URL template and cube preview for ImageUrlSource.fromString."""
     data: dict[str, Any] = {
-        "name": pick_text(tour.title, chain),
+        "name": pick_text(tour.tour.title, chain),
         "settings": {"mouseViewMode": "drag", "autorotateEnabled": False,
                      "fullscreenButton": True, "viewControlButtons": True},
         "scenes": [],
     }
-    for scene in scenes:
-        panorama = panoramas[scene.panorama_id]
+    for scene in tour.scenes:
+        panorama = tour.panoramas[scene.panorama_id]
         layout = layout_for(panorama.width, panorama.height)
         base = base_of(panorama)
         preview = layout.marzipano_preview_size
         levels = [{"tileSize": preview, "size": preview, "fallbackOnly": True}]
         levels += [{"tileSize": m.tile_size, "size": m.size} for m in layout.marzipano_levels]
         links, infos = [], []
-        for h in hotspots.get(scene.id, ()):
+        for h in tour.hotspots.get(scene.id, ()):
             if h.kind == "scene" and h.target_scene_id is not None:
                 links.append({"yaw": math.radians(h.yaw), "pitch": math.radians(h.pitch),
                               "rotation": 0, "target": f"scene-{h.target_scene_id}"})

@@ -9,8 +9,8 @@ from strawberry.scalars import JSON
 
 from api.context import Context
 from api.types.common import GeoPoint, Node, to_global_id
+from core.language import pick_text
 from media import models as media_models
-from media.tiling import panorama_prefix
 from tours import models, viewers
 
 Info = strawberry.Info[Context, None]
@@ -18,11 +18,8 @@ Info = strawberry.Info[Context, None]
 
 def panorama_base(info: Info, panorama: media_models.Panorama) -> str:
     """The URL of a panorama's folder: the store's public URL, else the app's redirects."""
-    prefix = panorama_prefix(panorama.sha256)
-    found = info.context.store.public_prefix_url(prefix)
-    if found is not None:
-        return found
-    return f"{info.context.settings.public_base_url.rstrip('/')}/panorama-tiles/{panorama.sha256}"
+    return viewers.panorama_base_url(info.context.store, info.context.settings.public_base_url,
+                                     panorama)
 
 
 @strawberry.type(description="A tiled 360° image (content-addressed by its SHA-256).")
@@ -91,7 +88,7 @@ class Hotspot:
 
     @strawberry.field
     def text(self) -> str | None:
-        return viewers.pick_text(self.model.text, self.chain) or None
+        return pick_text(self.model.text, self.chain) or None
 
     @strawberry.field
     def target_scene_id(self) -> strawberry.ID | None:
@@ -116,7 +113,7 @@ class Scene(Node):
 
     @strawberry.field
     def title(self) -> str:
-        return viewers.pick_text(self.model.title, self.chain)
+        return pick_text(self.model.title, self.chain)
 
     @strawberry.field
     def location(self) -> GeoPoint | None:
@@ -185,11 +182,11 @@ class Tour(Node):
 
     @strawberry.field
     def title(self) -> str:
-        return viewers.pick_text(self.model.title, self.chain)
+        return pick_text(self.model.title, self.chain)
 
     @strawberry.field
     def description(self) -> str | None:
-        return viewers.pick_text(self.model.description, self.chain) or None
+        return pick_text(self.model.description, self.chain) or None
 
     @strawberry.field
     def destination_id(self) -> strawberry.ID:
@@ -206,23 +203,23 @@ class Tour(Node):
 
     @strawberry.field(description="Pannellum 2.5 tour configuration (multires scenes).")
     async def pannellum_config(self, info: Info) -> JSON:
-        return JSON(await viewer_config(info, self.model, self.chain, viewers.pannellum_config))
+        return JSON(await viewer_config(info, self.model, self.chain, viewers.Viewer.PANNELLUM))
 
     @strawberry.field(description="Marzipano 0.10 scene data (radians), with tile URL "
                       "templates and cube previews.")
     async def marzipano_config(self, info: Info) -> JSON:
-        return JSON(await viewer_config(info, self.model, self.chain, viewers.marzipano_config))
+        return JSON(await viewer_config(info, self.model, self.chain, viewers.Viewer.MARZIPANO))
 
 
 async def viewer_config(info: Info, tour: models.Tour, chain: tuple[str, ...],
-                        build: Any) -> dict[str, Any]:
-    """A viewer's configuration of a tour, loading its scenes, hotspots and panoramas."""
+                        viewer: viewers.Viewer) -> dict[str, Any]:
+    """A viewer's configuration of a tour, its scenes, hotspots and panoramas from the loaders."""
     loaders = info.context.loaders
     scenes = await loaders.scenes_by_tour.load(tour.id)
     spots = await loaders.hotspots_by_scene.load_many([s.id for s in scenes])
     panoramas = await loaders.panorama.load_many([s.panorama_id for s in scenes])
-    config: dict[str, Any] = build(
+    shown = viewers.TourScenes(
         tour=tour, scenes=scenes, hotspots={s.id: h for s, h in zip(scenes, spots, strict=True)},
-        panoramas={p.id: p for p in panoramas if p is not None},
-        base_of=lambda p: panorama_base(info, p), chain=chain)
-    return config
+        panoramas={p.id: p for p in panoramas if p is not None})
+    return viewers.viewer_config(viewer, shown, base_of=lambda p: panorama_base(info, p),
+                                 chain=chain)

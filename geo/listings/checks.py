@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from core.errors import DomainError
+from core.language import LanguageError, normalize_tag
 from geo.hours import periods
 from geo.listings.errors import ListingError, ListingErrorCode
 
@@ -16,7 +17,6 @@ OWNER_FIELDS = ("description", "opening_hours", "special_closures", "prices", "c
                 "accessibility", "photos")
 STAFF_FIELDS = frozenset({"status", "verified", "owner", "owners", "heritage_ranking",
                           "ranking", "category", "slug", "name", "location", "province_code"})
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 .\-()]{5,28}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 _WEBSITE = re.compile(r"^https?://[^\s<>\"']{3,290}$")
@@ -31,15 +31,23 @@ def _bad(message: str, field: str) -> ListingError:
     return ListingError(ListingErrorCode.INVALID_LISTING_CHANGE, message, field=field)
 
 
+def _lang(key: Any, field: str) -> str:
+    try:
+        if isinstance(key, str):
+            return normalize_tag(key, field=field)
+    except LanguageError:
+        pass
+    raise _bad(f"{key!r} is not a BCP 47 language tag", field)
+
+
 def check_texts(value: Any, field: str, *, max_len: int = MAX_TEXT,
                 allow_empty: bool = False) -> dict[str, str]:
     """A {language: text} map with BCP 47 keys and bounded texts."""
     if not isinstance(value, dict) or len(value) > 20:
         raise _bad("texts are given per language", field)
     result: dict[str, str] = {}
-    for lang, text in value.items():
-        if not isinstance(lang, str) or not _LANG.match(lang):
-            raise _bad(f"{lang!r} is not a BCP 47 language tag", field)
+    for key, text in value.items():
+        lang = _lang(key, field)
         if not isinstance(text, str) or len(text) > max_len or "\x00" in text:
             raise _bad(f"a text has at most {max_len} characters", field)
         if not text.strip() and not allow_empty:

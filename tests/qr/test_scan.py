@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from accounts.permissions import ANONYMOUS, AuthenticationRequired
-from api.qr_routes import RateLimiter
+from api.app import create_app
+from api.ratelimit import TokenBuckets
+from api.settings import Settings
 from media.store import LocalStore
 from qr import scans
 from qr.models import ScanCount, TargetKind
@@ -130,7 +132,8 @@ async def test_each_client_is_rate_limited(
     client: httpx.AsyncClient, session: AsyncSession,
 ) -> None:
     guide = await make_guide_stop(session, _store(client))
-    client._transport.app.state.qr.limiter = RateLimiter(1, 2)  # type: ignore[attr-defined]
+    client._transport.app.state.qr.limiter = TokenBuckets(  # type: ignore[attr-defined]
+        per_minute=1, burst=2)
     statuses = [(await client.get(f"/q/{guide.code}")).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     limited = await client.get(f"/q/{guide.code}", headers={"Accept": "application/json"})
@@ -139,12 +142,38 @@ async def test_each_client_is_rate_limited(
 
 
 def test_rate_limiter_refills_and_forgets_old_clients() -> None:
-    limiter = RateLimiter(per_minute=60, burst=1, max_clients=2)
-    assert limiter.allow("a", now=0.0) and not limiter.allow("a", now=0.5)
-    assert limiter.allow("a", now=1.6)
-    limiter.allow("b", now=2.0)
-    limiter.allow("c", now=2.0)
-    assert list(limiter.buckets) == ["b", "c"]
+    now = [0.0]
+    limiter = TokenBuckets(per_minute=60, burst=1, max_keys=2, clock=lambda: now[0])
+    assert limiter.take("a") == 0
+    now[0] = 0.5
+    assert limiter.take("a") > 0
+    now[0] = 1.6
+    assert limiter.take("a") == 0
+    now[0] = 2.0
+    limiter.take("b")
+    limiter.take("c")
+    assert limiter.keys() == ["b", "c"]
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+async def test_the_scan_limit_honours_trust_forwarded_for(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession],
+    connection: AsyncConnection, session: AsyncSession, trusted: bool,
+) -> None:
+    app = create_app(settings.model_copy(update={"trust_forwarded_for": trusted}),
+                     engine=connection.engine, sessions=sessions)
+    guide = await make_guide_stop(session, app.state.store)
+    app.state.qr.limiter = TokenBuckets(per_minute=1, burst=2)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        rotating = [(await client.get(f"/q/{guide.code}", headers={
+            "X-Forwarded-For": f"198.51.100.{i}"})).status_code for i in range(3)]
+        same = [(await client.get(f"/q/{guide.code}", headers={
+            "X-Forwarded-For": "192.0.2.1, 10.0.0.1"})).status_code for _ in range(3)]
+    if trusted:  # behind a proxy: each visitor's first hop has its own bucket
+        assert rotating == [200, 200, 200] and same == [200, 200, 429]
+    else:  # by default the header is the client's word: the socket peer is limited
+        assert rotating == [200, 200, 429] and same == [429, 429, 429]
 
 
 async def test_destination_codes_need_a_published_destination(
