@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
+from core.language import pick_text
 from geo.models import Destination, Status
 from qr.codes import ALPHABET, new_code, normalize_code, scan_url
 from qr.errors import InvalidQrTarget, QrCodeNotFound, QrError
@@ -231,9 +232,9 @@ async def sheet_labels(*, session: AsyncSession, destination_id: int, public_bas
                                      ids=[s.id for s in route])
 
     def label(qr: QrCode, names: dict[str, str]) -> Label:
-        vi = names.get("vi") or names.get("en") or next(iter(names.values()), "")
-        return Label(code=qr.code, url=scan_url(public_base_url, qr.code), title_vi=vi,
-                     title_en=names.get("en") or vi)
+        return Label(code=qr.code, url=scan_url(public_base_url, qr.code),
+                     title_vi=pick_text(names, ("vi", "en")),
+                     title_en=pick_text(names, ("en", "vi")))
 
     return [label(q, destination.name) for q in own] + [
         label(q, stop.title) for stop in route for q in by_stop[stop.id]]

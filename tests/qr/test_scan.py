@@ -49,6 +49,18 @@ async def test_page_plays_the_narration_in_the_asked_language(
     assert '<html lang="vi">' in korean.text  # no Korean: the chain falls back to vi
 
 
+async def test_the_page_style_is_a_file_the_app_serves(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    guide = await make_guide_stop(session, _store(client))
+    page = await client.get(f"/q/{guide.code}")
+    assert "<style" not in page.text and 'href="/assets/qr-page.css"' in page.text
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    css = await client.get("/assets/qr-page.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "font:" in css.text
+
+
 async def test_json_for_the_app_carries_the_same_data(
     client: httpx.AsyncClient, session: AsyncSession,
 ) -> None:

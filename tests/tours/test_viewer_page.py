@@ -145,3 +145,15 @@ def test_unknown_tours_answer_404(served: tuple[str, dict[str, int]]) -> None:
     assert httpx.get(f"{base}/assets/pannellum/pannellum.js").status_code == 200
     assert httpx.get(f"{base}/assets/marzipano/marzipano.js").status_code == 200
     assert httpx.get(f"{base}/assets/../../etc/passwd").status_code == 404
+
+
+def test_the_page_runs_no_inline_script_and_its_files_are_served(
+        served: tuple[str, dict[str, int]]) -> None:
+    base, ids = served
+    html = httpx.get(f"{base}/tours/{ids['chua-ba-thien-hau-360']}").text
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert all("src=" in s or 'type="application/json"' in s for s in scripts)
+    assert "<style" not in html and "style=" not in html
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', html)
+    assert "/assets/tour-viewer.js" in assets and "/assets/tour-viewer.css" in assets
+    assert all(httpx.get(f"{base}{asset}").status_code == 200 for asset in assets)
