@@ -190,11 +190,14 @@ async def claim_upload(
                             f"{limit}")
     claimed = ClaimedUpload(upload=upload, size=info.size, store=store)
     async with session.begin_nested():
+        # Taken first (a concurrent claim waits for this one, then finds it used); the row
+        # object is left alone until the checks pass, so that a refusal leaves it as it was.
         taken = await session.execute(
             update(MediaObject)
             .where(MediaObject.id == upload.id,
                    MediaObject.status == UploadStatus.PENDING.value)
-            .values(status=UploadStatus.USED.value, claimed_at=now, byte_size=info.size))
+            .values(status=UploadStatus.USED.value, claimed_at=now)
+            .execution_options(synchronize_session=False))
         if getattr(taken, "rowcount", 0) != 1:
             raise purpose.error(Code.NOT_FOUND, "the upload was claimed meanwhile")
         try:
@@ -202,7 +205,8 @@ async def claim_upload(
         except BaseException:
             await asyncio.to_thread(store.delete_many, [key])
             raise
-        upload.sha256 = claimed.sha256
+        upload.status, upload.claimed_at = UploadStatus.USED.value, now
+        upload.byte_size, upload.sha256 = claimed.size, claimed.sha256
         await session.flush()
     if not purpose.keeps_object:
         await asyncio.to_thread(store.delete_many, [key])
