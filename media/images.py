@@ -32,7 +32,9 @@ FORMATS: dict[str, tuple[str, str]] = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-CONTENT_TYPES = frozenset(t for t, _ in FORMATS.values())
+#: Content type of an accepted image -> the extension of its key, and -> its format name.
+EXTENSIONS = dict(FORMATS.values())
+FORMAT_OF_TYPE = {content_type: name for name, (content_type, _) in FORMATS.items()}
 #: A file whose raster is this many times larger than itself, and over budget, is a bomb.
 BOMB_RATIO = 100
 MIN_WIDTH = 512

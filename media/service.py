@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
 from media.errors import PanoramaErrorCode, UploadErrorCode
-from media.images import FORMATS, PixelBudget, probe
+from media.images import EXTENSIONS, PixelBudget, probe
 from media.models import Panorama
 from media.panorama import Progress, TiledPanorama, sha256_of, tile_panorama
 from media.store import MediaStore
@@ -19,7 +19,7 @@ from media.uploads import IssuedUpload, UploadPurpose, claim_upload, start_uploa
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 PANORAMA_UPLOADS = UploadPurpose(
-    name="panorama", content_types=dict(FORMATS.values()), max_bytes=MAX_UPLOAD_BYTES,
+    name="panorama", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
     codes={UploadErrorCode.TYPE_NOT_ALLOWED: PanoramaErrorCode.UNSUPPORTED_FORMAT.value})
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from PIL import Image, ImageOps
 
 from media.errors import MediaError
-from media.images import FORMATS, ImageCodes, PixelBudget, check_image
+from media.images import FORMAT_OF_TYPE, ImageCodes, PixelBudget, check_image
 from media.store import MediaStore
 
 #: Largest photo decoded, in pixels (a 40-megapixel camera); more is refused before decoding.
@@ -22,9 +22,6 @@ PHOTO_BUDGET = PixelBudget(width=65_500, height=65_500, max_pixels=40_000_000)
 PHOTO_CODES = ImageCodes(unsupported="PHOTO_INVALID", corrupt="PHOTO_INVALID",
                          too_large="PHOTO_TOO_MANY_PIXELS", bomb="PHOTO_TOO_MANY_PIXELS")
 SIZES = {"thumbnail": 320, "medium": 1024, "large": 2048}
-#: Content type of a photo -> its Pillow format name, and -> the extension of its key.
-PHOTO_FORMATS = {content_type: name for name, (content_type, _) in FORMATS.items()}
-PHOTO_TYPES = dict(FORMATS.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +73,7 @@ def render_variants(data: bytes, content_type: str, *, budget: PixelBudget = PHO
                     ) -> RenderedPhoto:
     """The variants of a photo, or MediaError: a real image of the declared format, within the
     pixel budget, upright, with no metadata left."""
-    fmt = PHOTO_FORMATS[content_type]
+    fmt = FORMAT_OF_TYPE[content_type]
     check_image(data, formats=[fmt], budget=budget, codes=PHOTO_CODES)
     base = _flatten(_upright(data, fmt))  # a new image: EXIF, GPS, XMP, ICC, text are left
     variants: dict[str, bytes] = {}

@@ -18,13 +18,14 @@ from geo.listings.service import record
 from geo.models import Destination
 from media import uploads
 from media.errors import MediaError, UploadErrorCode
+from media.images import EXTENSIONS
 from media.store import MediaStore
-from media.variants import PHOTO_TYPES, render_variants, store_variants
+from media.variants import render_variants, store_variants
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/listing-photos"
 PHOTO_UPLOADS = uploads.UploadPurpose(
-    name="listing-photo", content_types=PHOTO_TYPES, max_bytes=MAX_UPLOAD_BYTES,
+    name="listing-photo", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
     argument="photoId", codes={UploadErrorCode.TYPE_NOT_ALLOWED: "PHOTO_TYPE_NOT_ALLOWED",
                                UploadErrorCode.NOT_RECEIVED: "PHOTO_NOT_UPLOADED"})
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +16,7 @@ from core.time import utcnow
 from media import service, uploads
 from media.errors import UploadErrorCode
 from media.models import MediaObject, Panorama
-from media.store import LocalStore, MediaStore
+from media.store import MediaStore
 from tests.accounts.helpers import snapshot
 from tests.media.panorama_images import direction_panorama, encoded
 from tests.qr.conftest import STAFF
@@ -29,14 +28,6 @@ KEPT = uploads.UploadPurpose(name="test-kept", content_types={"image/png": "png"
                              codes={UploadErrorCode.NOT_FOUND: "TEST_KEY_UNKNOWN"})
 NOW = utcnow()
 
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
-                          secret_key="k" * 40)
-    s3: MediaStore = request.getfixturevalue("s3_store")
-    return s3
 
 
 async def _start(session: AsyncSession, store: MediaStore,

@@ -4,7 +4,6 @@ nothing behind (database and media store), on a local folder and on S3 over HTTP
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,14 +24,6 @@ from tours.models import Narration, Stop
 VTT = "WEBVTT\n\n00:00.000 --> 00:02.500\nXin chào quý khách.\n"
 NOW = utcnow()
 
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
-                          secret_key="k" * 40)
-    s3: MediaStore = request.getfixturevalue("s3_store")
-    return s3
 
 
 async def _narrations(session: AsyncSession) -> int:

@@ -4,7 +4,6 @@ photo uploads of the photo's listing claimed; on a local folder and on S3 over H
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,33 +15,32 @@ from geo.listings import photos
 from geo.listings.models import ListingPhoto
 from media import service as media_service
 from media.models import MediaObject
-from media.store import LocalStore, MediaStore
-from tests.accounts.helpers import cast, snapshot
+from media.store import MediaStore
+from tests.accounts.helpers import Cast, cast, snapshot
 from tests.geo.listings.images import not_an_image, phone_photo
 
 NOW = utcnow()
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
-                          secret_key="k" * 40)
-    s3: MediaStore = request.getfixturevalue("s3_store")
-    return s3
+async def _staged(session: AsyncSession, store: MediaStore, people: Cast, data: bytes
+                  ) -> photos.PhotoUpload:
+    """A photo upload of owner A's hotel, started at NOW, whose bytes have arrived."""
+    staged = await photos.start_upload(session=session, store=store,
+                                       actor=people.owner_a.actor,
+                                       destination_id=people.hotel_a,
+                                       content_type="image/jpeg", now=NOW)
+    store.put(staged.upload.key, data, "image/jpeg")
+    await session.commit()
+    return staged
 
 
 async def test_a_photo_confirmed_in_time_is_kept_and_its_upload_used(
         session: AsyncSession, store: MediaStore) -> None:
     people = await cast(session)
-    staged = await photos.start_upload(session=session, store=store,
-                                       actor=people.owner_a.actor,
-                                       destination_id=people.hotel_a,
-                                       content_type="image/jpeg", now=NOW)
+    staged = await _staged(session, store, people, phone_photo())
     key = staged.upload.key
     assert staged.photo.upload_key == key and staged.upload.max_bytes == 15 * 1024 * 1024
     assert staged.upload.expires_at == NOW + timedelta(seconds=600)
-    store.put(key, phone_photo(), "image/jpeg")
     photo = await photos.confirm_upload(session=session, store=store,
                                         actor=people.owner_a.actor, photo_id=staged.photo.id,
                                         now=NOW + timedelta(seconds=599))
@@ -58,13 +56,7 @@ async def test_a_photo_confirmed_in_time_is_kept_and_its_upload_used(
 async def test_a_photo_confirmed_after_its_upload_expired_writes_nothing(
         session: AsyncSession, store: MediaStore, connection: AsyncConnection) -> None:
     people = await cast(session)
-    staged = await photos.start_upload(session=session, store=store,
-                                       actor=people.owner_a.actor,
-                                       destination_id=people.hotel_a,
-                                       content_type="image/jpeg", now=NOW)
-    photo_id = staged.photo.id
-    store.put(staged.upload.key, phone_photo(), "image/jpeg")
-    await session.commit()
+    photo_id = (await _staged(session, store, people, phone_photo())).photo.id
     before = await snapshot(connection, store)
     with pytest.raises(DomainError) as refused:
         await photos.confirm_upload(session=session, store=store, actor=people.owner_a.actor,
@@ -76,13 +68,8 @@ async def test_a_photo_confirmed_after_its_upload_expired_writes_nothing(
 async def test_a_refused_photo_upload_is_deleted_and_nothing_else_changes(
         session: AsyncSession, store: MediaStore, connection: AsyncConnection) -> None:
     people = await cast(session)
-    staged = await photos.start_upload(session=session, store=store,
-                                       actor=people.owner_a.actor,
-                                       destination_id=people.hotel_a,
-                                       content_type="image/jpeg", now=NOW)
+    staged = await _staged(session, store, people, not_an_image())
     photo_id, key = staged.photo.id, staged.upload.key
-    store.put(key, not_an_image(), "image/jpeg")
-    await session.commit()
     before = await snapshot(connection, store)
     with pytest.raises(DomainError) as refused:
         await photos.confirm_upload(session=session, store=store, actor=people.owner_a.actor,
