@@ -26,7 +26,7 @@ from core.time import utcnow
 from media.errors import UploadError
 from media.errors import UploadErrorCode as Code
 from media.models import MediaObject, UploadStatus
-from media.store import MediaStore, PresignedPost
+from media.store import MediaStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,40 +63,16 @@ class UploadPurpose:
 
 @dataclass(frozen=True, slots=True)
 class IssuedUpload:
-    """A pending upload and the form the client posts its bytes with."""
+    """A pending upload and the form (a presigned POST) the client posts its bytes with,
+    before `expires_at`."""
 
     upload: MediaObject
-    post: PresignedPost
-
-    @property
-    def key(self) -> str:
-        """The key the object is uploaded under (and claimed by)."""
-        return self.upload.key
-
-    @property
-    def url(self) -> str:
-        """Where the form is posted."""
-        return self.post.url
-
-    @property
-    def fields(self) -> dict[str, str]:
-        """The form fields to send before the file."""
-        return self.post.fields
-
-    @property
-    def content_type(self) -> str:
-        """The only content type the form accepts."""
-        return self.upload.content_type
-
-    @property
-    def max_bytes(self) -> int:
-        """The largest object the form accepts."""
-        return self.upload.max_bytes
-
-    @property
-    def expires_at(self) -> datetime:
-        """When the form, and the right to claim the upload, expire."""
-        return _utc(self.upload.expires_at)
+    key: str
+    url: str
+    fields: dict[str, str]
+    content_type: str
+    max_bytes: int
+    expires_at: datetime
 
 
 @dataclass(slots=True)
@@ -108,11 +84,6 @@ class ClaimedUpload:
     size: int
     store: MediaStore
     sha256: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The object's key."""
-        return self.upload.key
 
     @property
     def content_type(self) -> str:
@@ -148,7 +119,9 @@ async def start_upload(
                          expires_at=now + timedelta(seconds=purpose.expires_s))
     session.add(upload)
     await session.flush()
-    return IssuedUpload(upload=upload, post=post)
+    return IssuedUpload(upload=upload, key=key, url=post.url, fields=dict(post.fields),
+                        content_type=content_type, max_bytes=limit,
+                        expires_at=upload.expires_at)
 
 
 async def pending_upload(
