@@ -1,10 +1,12 @@
-"""Checking and decoding uploaded equirectangular images before any pixel is trusted.
+"""Checking uploaded images before any pixel is trusted, and decoding panoramas.
 
-`probe` reads only the header (Pillow) and refuses what the service will not decode: formats
-outside JPEG/PNG/WebP, non-2:1 images, images over the pixel budget, decompression bombs,
-truncated files. `decode` then decodes once into a tight BGR array: JPEGs with libjpeg-turbo
-(simplejpeg) straight into the one array (OpenCV's imdecode holds a second full copy, Pillow's
-RGB mode pads to 32 bits: either costs 400 MB more at 16384×8192), PNG and WebP with OpenCV.
+`check_image` is the one safety check of every uploaded image (panoramas and photos): it reads
+only the header (Pillow) and refuses formats outside those allowed, images over the pixel
+budget and decompression bombs, each with the code its caller gives clients. `probe` adds what
+a panorama must be: 2:1, wide enough, whole. `decode` then decodes a panorama once into a tight
+BGR array: JPEGs with libjpeg-turbo (simplejpeg) straight into the one array (OpenCV's imdecode
+holds a second full copy, Pillow's RGB mode pads to 32 bits: either costs 400 MB more at
+16384×8192), PNG and WebP with OpenCV.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import cv2
@@ -20,16 +23,18 @@ import simplejpeg
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from media.errors import PanoramaError
+from media.errors import MediaError, PanoramaError
 from media.errors import PanoramaErrorCode as Code
 
-#: Pillow format name -> (content type, extension) of the formats a panorama may come in.
+#: Pillow format name -> (content type, extension) of the formats an uploaded image may be.
 FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
-CONTENT_TYPES = frozenset(t for t, _ in FORMATS.values())
+#: Content type of an accepted image -> the extension of its key, and -> its format name.
+EXTENSIONS = dict(FORMATS.values())
+FORMAT_OF_TYPE = {content_type: name for name, (content_type, _) in FORMATS.items()}
 #: A file whose raster is this many times larger than itself, and over budget, is a bomb.
 BOMB_RATIO = 100
 MIN_WIDTH = 512
@@ -39,15 +44,30 @@ Pixels = NDArray[np.uint8]
 
 @dataclass(frozen=True, slots=True)
 class PixelBudget:
-    """The largest panorama the service decodes (default 16384×8192)."""
+    """The largest image the service decodes (default: a 16384×8192 panorama)."""
 
     width: int = 16384
     height: int = 8192
+    max_pixels: int | None = None
 
     @property
     def pixels(self) -> int:
-        """How many pixels the budget allows."""
-        return self.width * self.height
+        """How many pixels the budget allows (width × height unless capped lower)."""
+        return self.max_pixels if self.max_pixels is not None else self.width * self.height
+
+
+@dataclass(frozen=True, slots=True)
+class ImageCodes:
+    """The codes a caller's clients know the refusals of `check_image` by."""
+
+    unsupported: str
+    corrupt: str
+    too_large: str
+    bomb: str
+
+
+PANORAMA_CODES = ImageCodes(unsupported=Code.UNSUPPORTED_FORMAT.value, corrupt=Code.CORRUPT.value,
+                            too_large=Code.TOO_LARGE.value, bomb=Code.DECOMPRESSION_BOMB.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,43 +108,52 @@ def _truncated(fmt: str, data: bytes) -> bool:
     return len(data) < riff_size + 8
 
 
-def probe(data: bytes, *, budget: PixelBudget | None = None) -> ImageHeader:
-    """The header of an acceptable equirectangular panorama; PanoramaError otherwise."""
-    budget = budget or PixelBudget()
+def check_image(data: bytes, *, formats: Collection[str], budget: PixelBudget,
+                codes: ImageCodes) -> ImageHeader:
+    """The header of an image of an allowed format within the pixel budget, read without
+    decoding a pixel; MediaError with the caller's code otherwise."""
     magic = _magic_format(data)
     try:
         with warnings.catch_warnings():
-            # Pillow's own bomb limit (89 Mpx) is below our budget: we apply ours just below.
+            # Pillow's own bomb limit (89 Mpx) is below a panorama's budget: ours follows.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+            with Image.open(io.BytesIO(data), formats=list(formats)) as image:
                 fmt, (width, height) = str(image.format), image.size
     except Image.DecompressionBombError as exc:
-        raise PanoramaError(Code.DECOMPRESSION_BOMB,
-                            "the image claims far more pixels than it could hold") from exc
+        raise MediaError("the image claims far more pixels than it could hold",
+                         code=codes.bomb) from exc
     except UnidentifiedImageError as exc:
-        if magic is None:
-            raise PanoramaError(Code.UNSUPPORTED_FORMAT,
-                                "only JPEG, PNG and WebP panoramas are accepted") from exc
-        raise PanoramaError(Code.CORRUPT, f"the {magic} header cannot be read") from exc
-    except (OSError, ValueError, SyntaxError, struct.error) as exc:
-        raise PanoramaError(Code.CORRUPT, "the image header cannot be read") from exc
-    if fmt not in FORMATS:
-        raise PanoramaError(Code.UNSUPPORTED_FORMAT,
-                            "only JPEG, PNG and WebP panoramas are accepted")
+        if magic is None or magic not in formats:
+            raise MediaError(f"only {', '.join(sorted(formats))} images are accepted",
+                             code=codes.unsupported) from exc
+        raise MediaError(f"the {magic} header cannot be read", code=codes.corrupt) from exc
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+        raise MediaError("the image header cannot be read", code=codes.corrupt) from exc
+    if fmt not in formats:
+        raise MediaError(f"only {', '.join(sorted(formats))} images are accepted",
+                         code=codes.unsupported)
     if width > budget.width or height > budget.height or width * height > budget.pixels:
         if width * height * 3 > BOMB_RATIO * len(data):
-            raise PanoramaError(Code.DECOMPRESSION_BOMB,
-                                f"a {len(data)}-byte file claims {width}×{height} pixels")
-        raise PanoramaError(Code.TOO_LARGE, f"{width}×{height} is over the budget of "
-                            f"{budget.width}×{budget.height} pixels")
+            raise MediaError(f"a {len(data)}-byte file claims {width}×{height} pixels",
+                             code=codes.bomb)
+        raise MediaError(f"{width}×{height} is over the budget of {budget.width}×"
+                         f"{budget.height} ({budget.pixels}) pixels", code=codes.too_large)
+    return ImageHeader(format=fmt, width=width, height=height)
+
+
+def probe(data: bytes, *, budget: PixelBudget | None = None) -> ImageHeader:
+    """The header of an acceptable equirectangular panorama; MediaError otherwise."""
+    header = check_image(data, formats=FORMATS, budget=budget or PixelBudget(),
+                         codes=PANORAMA_CODES)
+    width, height = header.width, header.height
     if abs(width - 2 * height) > 1:
         raise PanoramaError(Code.NOT_EQUIRECTANGULAR,
                             f"an equirectangular panorama is 2:1, not {width}×{height}")
     if width < MIN_WIDTH:
         raise PanoramaError(Code.TOO_SMALL, f"a panorama needs at least {MIN_WIDTH} px across")
-    if _truncated(fmt, data):
+    if _truncated(header.format, data):
         raise PanoramaError(Code.TRUNCATED, "the file ends before the image does")
-    return ImageHeader(format=fmt, width=width, height=height)
+    return header
 
 
 def decode(data: bytes, header: ImageHeader) -> Pixels:

@@ -1,4 +1,4 @@
-"""Tables of the media area: uploaded objects awaiting checks, and tiled panoramas."""
+"""Tables of the media area: presigned uploads and their claims, and tiled panoramas."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from core.time import utcnow
 
 
 class UploadStatus(StrEnum):
-    """Where an upload stands."""
+    """Where an upload stands: issued and waiting for its claim, or claimed once."""
 
     PENDING = "pending"
     USED = "used"
 
 
 class MediaObject(Base):
-    """An object a client was allowed to upload straight to storage (a presigned POST)."""
+    """An object a client was allowed to upload straight to storage (a presigned POST), for
+    one purpose and subject, until it expires; claimed once (`media.uploads`)."""
 
     __tablename__ = "media_object"
 
@@ -33,9 +34,12 @@ class MediaObject(Base):
     max_bytes: Mapped[int] = mapped_column(BigInteger)
     byte_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: What the upload was issued for, e.g. {"stop_id": 3, "lang": "vi"}; the claim checks it.
+    subject: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Panorama(Base):

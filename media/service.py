@@ -1,27 +1,26 @@
-"""Panoramas and uploads: ingest (checked, content-addressed, atomic), lookups, upload forms."""
+"""Panoramas: ingest (checked, content-addressed, atomic), lookups, and their uploads."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
-from core.time import utcnow
-from media.errors import PanoramaError
-from media.errors import PanoramaErrorCode as Code
-from media.images import CONTENT_TYPES, FORMATS, PixelBudget, probe
-from media.models import MediaObject, Panorama, UploadStatus
+from media.errors import PanoramaErrorCode, UploadErrorCode
+from media.images import EXTENSIONS, PixelBudget, probe
+from media.models import Panorama
 from media.panorama import Progress, TiledPanorama, sha256_of, tile_panorama
-from media.store import MediaStore, PresignedPost
+from media.store import MediaStore
+from media.uploads import IssuedUpload, UploadPurpose, claim_upload, start_upload
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
-UPLOAD_EXPIRY_S = 600
-PANORAMA_PURPOSE = "panorama"
+PANORAMA_UPLOADS = UploadPurpose(
+    name="panorama", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
+    codes={UploadErrorCode.TYPE_NOT_ALLOWED: PanoramaErrorCode.UNSUPPORTED_FORMAT.value})
 
 
 async def get_panoramas(*, session: AsyncSession, ids: Sequence[int]) -> list[Panorama | None]:
@@ -75,48 +74,25 @@ async def add_panorama(
 async def request_panorama_upload(
     *, session: AsyncSession, store: MediaStore, actor: Actor, content_type: str,
     now: datetime | None = None,
-) -> tuple[MediaObject, PresignedPost]:
+) -> IssuedUpload:
     """A short-lived presigned POST for one panorama image, recorded as a pending upload."""
     require_staff(actor)
-    if content_type not in CONTENT_TYPES:
-        raise PanoramaError(Code.UNSUPPORTED_FORMAT, "upload JPEG, PNG or WebP panoramas",
-                            field="contentType")
-    extension = next(ext for t, ext in FORMATS.values() if t == content_type)
-    key = f"uploads/panoramas/{uuid.uuid4().hex}.{extension}"
-    post = store.presigned_post(key, content_type=content_type, max_bytes=MAX_UPLOAD_BYTES,
-                                expires_s=UPLOAD_EXPIRY_S)
-    now = now or utcnow()
-    upload = MediaObject(key=key, purpose=PANORAMA_PURPOSE, content_type=content_type,
-                         max_bytes=MAX_UPLOAD_BYTES, created_by=actor.account_id,
-                         created_at=now, expires_at=now + timedelta(seconds=UPLOAD_EXPIRY_S))
-    session.add(upload)
-    await session.flush()
-    return upload, post
+    return await start_upload(session=session, store=store, purpose=PANORAMA_UPLOADS,
+                              content_type=content_type, prefix="uploads/panoramas",
+                              created_by=actor.account_id, now=now)
 
 
 async def add_panorama_from_upload(
     *, session: AsyncSession, store: MediaStore, actor: Actor, key: str,
-    budget: PixelBudget | None = None,
+    budget: PixelBudget | None = None, now: datetime | None = None,
 ) -> tuple[Panorama, bool]:
-    """The panorama of an uploaded object, after HEAD and full validation of its bytes."""
+    """The panorama of an uploaded object, after HEAD and full validation of its bytes; a
+    refused upload is deleted."""
     require_staff(actor)
-    upload = (await session.execute(select(MediaObject).where(
-        MediaObject.key == key, MediaObject.purpose == PANORAMA_PURPOSE))).scalar_one_or_none()
-    if upload is None or upload.status != UploadStatus.PENDING.value:
-        raise PanoramaError(Code.UPLOAD_NOT_FOUND, "no pending panorama upload has this key",
-                            field="key")
-    info = await asyncio.to_thread(store.head, key)
-    if info is None:
-        raise PanoramaError(Code.UPLOAD_NOT_RECEIVED, "the upload has not arrived yet",
-                            field="key")
-    if info.size > upload.max_bytes:
-        raise PanoramaError(Code.UPLOAD_TOO_LARGE, f"the upload is {info.size} bytes",
-                            field="key")
-    data = await asyncio.to_thread(store.get, key)
-    panorama, created = await add_panorama(session=session, store=store, actor=actor,
-                                           data=data, budget=budget)
-    upload.status = UploadStatus.USED.value
-    upload.byte_size, upload.sha256 = len(data), panorama.sha256
-    await session.flush()
-    await asyncio.to_thread(store.delete_many, [key])  # the source is kept with the tiles
-    return panorama, created
+    async with claim_upload(session=session, store=store, purpose=PANORAMA_UPLOADS, key=key,
+                            now=now) as claimed:
+        data = await claimed.read()
+        panorama, created = await add_panorama(session=session, store=store, actor=actor,
+                                               data=data, budget=budget)
+        claimed.sha256 = panorama.sha256
+    return panorama, created  # the upload is deleted: its source is kept with the tiles

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.db import make_async_engine, make_session_factory
 from api.settings import Settings
 from geo.demo import load_demo
-from media.store import S3Store
+from media.store import LocalStore, MediaStore, S3Store
 from tests.postgis_cluster import PostgisCluster
 
 BACKENDS = [b.strip() for b in os.environ.get("TOURISM_TEST_BACKENDS",
@@ -139,6 +139,16 @@ def s3_store(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> S3Store:
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration={
         "LocationConstraint": "ap-southeast-1"})
     return S3Store(bucket, "media", client=client)
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
+    """The media store on a local folder, then on S3 over HTTP (a module may define its own)."""
+    if request.param == "local":
+        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
+                          secret_key="k" * 40)
+    s3: S3Store = request.getfixturevalue("s3_store")
+    return s3
 
 
 @pytest.fixture

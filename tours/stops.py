@@ -4,10 +4,11 @@ checking every narration upload (audio and WebVTT transcript) before anything is
 from __future__ import annotations
 
 import asyncio
-import re
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -16,20 +17,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.permissions import Actor, require_staff
 from core.language import LanguageError, best_match, normalize_tag
 from geo.models import Destination
-from media.audio import AUDIO_TYPES, MAX_AUDIO_BYTES, AudioError, check_audio
-from media.store import MediaStore, PresignedPost
+from media import uploads
+from media.audio import AUDIO_TYPES, MAX_AUDIO_BYTES, check_audio
+from media.errors import UploadErrorCode
+from media.store import MediaStore
+from media.uploads import IssuedUpload
 from media.webvtt import check_transcript, transcript_text
 from tours.models import Narration, Scene, Stop
 from tours.stop_errors import (
     InvalidStop,
     InvalidViewpoint,
-    NarrationUploadError,
     StopNotFound,
 )
 
-_UPLOAD_KEY = re.compile(r"^narrations/(\d+)/([A-Za-z0-9-]{2,35})/([0-9a-f]{32})\.(mp3|m4a|ogg)$")
 MAX_TITLE = 300
 MAX_TEXT = 20_000
+NARRATION_UPLOADS = uploads.UploadPurpose(
+    name="narration", content_types=AUDIO_TYPES, max_bytes=MAX_AUDIO_BYTES, expires_s=300,
+    keeps_object=True,  # the uploaded object is the narration's audio
+    codes={UploadErrorCode.TYPE_NOT_ALLOWED: "AUDIO_TYPE_NOT_ALLOWED",
+           UploadErrorCode.NOT_FOUND: "INVALID_NARRATION_KEY",
+           UploadErrorCode.NOT_RECEIVED: "NARRATION_UPLOAD_MISSING",
+           UploadErrorCode.TOO_LARGE: "AUDIO_TOO_LARGE"})
 
 
 class Translation(StrEnum):
@@ -181,48 +190,45 @@ async def _stop_or_fail(session: AsyncSession, stop_id: int) -> Stop:
 
 async def request_narration_upload(*, session: AsyncSession, store: MediaStore, actor: Actor,
                                    stop_id: int, lang: str, content_type: str,
-                                   max_bytes: int = MAX_AUDIO_BYTES) -> PresignedPost:
-    """A presigned POST for one narration's audio; confirm it afterwards."""
+                                   max_bytes: int = MAX_AUDIO_BYTES,
+                                   now: datetime | None = None) -> IssuedUpload:
+    """A presigned POST for one narration's audio, issued for the stop and language; confirm
+    it afterwards (not committed)."""
     require_staff(actor)
     lang = check_lang(lang)
-    if content_type not in AUDIO_TYPES:
-        raise AudioError(f"{content_type!r} is not an accepted audio type",
-                         code="AUDIO_TYPE_NOT_ALLOWED", field="contentType")
+    NARRATION_UPLOADS.extension(content_type)
     await _stop_or_fail(session, stop_id)
-    key = f"narrations/{stop_id}/{lang}/{secrets.token_hex(16)}.{AUDIO_TYPES[content_type]}"
-    return await asyncio.to_thread(store.presigned_post, key, content_type=content_type,
-                                   max_bytes=max_bytes)
+    return await uploads.start_upload(
+        session=session, store=store, purpose=NARRATION_UPLOADS, content_type=content_type,
+        prefix=_folder(stop_id, lang), created_by=actor.account_id,
+        subject={"stop_id": stop_id, "lang": lang}, max_bytes=max_bytes, now=now)
 
 
 async def confirm_narration_upload(
     *, session: AsyncSession, store: MediaStore, actor: Actor, stop_id: int, lang: str,
     key: str, transcript: str, translation: Translation, max_bytes: int = MAX_AUDIO_BYTES,
+    now: datetime | None = None,
 ) -> Narration:
     """Checks the uploaded object for real (HEAD, audio, transcript) and keeps the narration;
     when refused, the uploaded object is deleted and nothing is kept."""
     require_staff(actor)
     lang = check_lang(lang)
-    match = _UPLOAD_KEY.match(key)
-    if match is None or int(match.group(1)) != stop_id or match.group(2) != lang:
-        raise NarrationUploadError("this key was not issued for this stop and language",
-                                   code="INVALID_NARRATION_KEY", field="key")
     await _stop_or_fail(session, stop_id)
-    content_type = {ext: t for t, ext in AUDIO_TYPES.items()}[match.group(4)]
-    try:
-        head = await asyncio.to_thread(store.head, key)
-        if head is None:
-            raise NarrationUploadError("nothing was uploaded under this key",
-                                       code="NARRATION_UPLOAD_MISSING", field="key")
-        if head.size > max_bytes:
-            raise AudioError(f"the audio file has {head.size} bytes, more than {max_bytes}",
-                             code="AUDIO_TOO_LARGE")
-        audio = await asyncio.to_thread(store.get, key)
-        return await _save(session=session, store=store, stop_id=stop_id, lang=lang, key=key,
-                           audio=audio, content_type=content_type, transcript=transcript,
-                           translation=translation, max_bytes=max_bytes)
-    except BaseException:
-        await asyncio.to_thread(store.delete_many, [key])
-        raise
+    async with uploads.claim_upload(
+            session=session, store=store, purpose=NARRATION_UPLOADS, key=key,
+            subject={"stop_id": stop_id, "lang": lang}, max_bytes=max_bytes,
+            now=now) as claimed:
+        audio = await claimed.read()
+        narration = await _save(session=session, store=store, stop_id=stop_id, lang=lang,
+                                key=key, audio=audio, content_type=claimed.content_type,
+                                transcript=transcript, translation=translation,
+                                max_bytes=max_bytes)
+        claimed.sha256 = hashlib.sha256(audio).hexdigest()
+    return narration
+
+
+def _folder(stop_id: int, lang: str) -> str:
+    return f"narrations/{stop_id}/{lang}"
 
 
 async def add_narration(
@@ -234,10 +240,8 @@ async def add_narration(
     require_staff(actor)
     lang = check_lang(lang)
     await _stop_or_fail(session, stop_id)
-    if content_type not in AUDIO_TYPES:
-        raise AudioError(f"{content_type!r} is not an accepted audio type",
-                         code="AUDIO_TYPE_NOT_ALLOWED", field="contentType")
-    key = f"narrations/{stop_id}/{lang}/{secrets.token_hex(16)}.{AUDIO_TYPES[content_type]}"
+    extension = NARRATION_UPLOADS.extension(content_type)
+    key = f"{_folder(stop_id, lang)}/{secrets.token_hex(16)}.{extension}"
     return await _save(session=session, store=store, stop_id=stop_id, lang=lang, key=key,
                        audio=audio, content_type=content_type, transcript=transcript,
                        translation=translation, max_bytes=MAX_AUDIO_BYTES, put_audio=True)

@@ -9,6 +9,7 @@ import strawberry
 from api.context import Context
 from api.types.common import int_key
 from api.types.listing import ListingChange, ListingPhoto
+from api.types.uploads import PresignedUpload
 from geo.hours import WEEKDAYS
 from geo.listings import photos
 from geo.listings import service as listings
@@ -118,19 +119,11 @@ class ListingChangeInput:
         return fields
 
 
-@strawberry.type(description="Fields to POST (multipart/form-data, `file` last) to `url`.")
-class FormField:
-    name: str
-    value: str
-
-
-@strawberry.type(description="Where and how to upload a listing photo, then confirm it.")
-class PhotoUploadForm:
+@strawberry.type(description="A staged listing photo and its upload: post it, then confirm "
+                 "the photo with confirmListingPhoto(photoId).")
+class ListingPhotoUpload:
     photo_id: strawberry.ID
-    url: str
-    fields: list[FormField]
-    max_bytes: int
-    expires_at: int
+    upload: PresignedUpload
 
 
 @strawberry.type
@@ -200,18 +193,16 @@ class ListingMutations:
     @strawberry.mutation(description="A presigned POST for one photo of a listing (JPEG, PNG or "
                          "WebP, at most 15 MB); confirm it after uploading.")
     async def start_listing_photo_upload(self, info: Info, listing_id: strawberry.ID,
-                                         content_type: str) -> PhotoUploadForm:
-        upload = await photos.start_upload(
+                                         content_type: str) -> ListingPhotoUpload:
+        staged = await photos.start_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
             destination_id=int_key(listing_id, "Destination"), content_type=content_type,
             now=info.context.now)
         await info.context.session.commit()
-        form = upload.form
-        return PhotoUploadForm(
-            photo_id=strawberry.ID(ListingPhoto.of(upload.photo.id, None, None, {},
+        return ListingPhotoUpload(
+            photo_id=strawberry.ID(ListingPhoto.of(staged.photo.id, None, None, {},
                                                    info.context.store).id),
-            url=form.url, fields=[FormField(name=k, value=v) for k, v in form.fields.items()],
-            max_bytes=form.max_bytes, expires_at=form.expires_at)
+            upload=PresignedUpload.of(staged.upload))
 
     @strawberry.mutation(description="Checks an uploaded photo and makes its sizes; a photo "
                          "that is not a real image within the limits is refused.")

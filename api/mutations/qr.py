@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import strawberry
 
 from api.context import Context
 from api.types.common import int_key
-from api.types.qr import NarrationUpload, QrCode
+from api.types.qr import QrCode
 from api.types.stop import Narration, NarrationAudioType, Stop
+from api.types.uploads import PresignedUpload
 from qr import service as qr_service
 from qr.models import TargetKind
 from tours import stops
@@ -83,13 +82,13 @@ class QrMutations:
     @strawberry.mutation(description="Starts a narration upload: a presigned POST for the "
                          "audio. Confirm it with confirmNarrationUpload.")
     async def request_narration_upload(self, info: Info, stop_id: strawberry.ID, lang: str,
-                                       content_type: NarrationAudioType) -> NarrationUpload:
-        post = await stops.request_narration_upload(
+                                       content_type: NarrationAudioType) -> PresignedUpload:
+        issued = await stops.request_narration_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
-            stop_id=int_key(stop_id, "Stop"), lang=lang, content_type=content_type.value)
-        return NarrationUpload(url=post.url, fields=json.dumps(post.fields), key=post.key,
-                               content_type=post.content_type, max_bytes=post.max_bytes,
-                               expires_at=post.expires_at)
+            stop_id=int_key(stop_id, "Stop"), lang=lang, content_type=content_type.value,
+            now=info.context.now)
+        await info.context.session.commit()
+        return PresignedUpload.of(issued)
 
     @strawberry.mutation(description="Checks the uploaded audio (type, integrity, duration, "
                          "size) and the WebVTT transcript, then keeps the narration; a refused "
@@ -101,7 +100,7 @@ class QrMutations:
         narration = await stops.confirm_narration_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
             stop_id=int_key(stop_id, "Stop"), lang=lang, key=key, transcript=transcript,
-            translation=translation)
+            translation=translation, now=info.context.now)
         await _committed(info)
         return Narration(model=narration)
 

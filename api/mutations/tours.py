@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.scalars import JSON
 
 from api.context import Context
 from api.mutations.qr import TextInput
 from api.types.common import GeoPointInput, int_key
 from api.types.tour import Hotspot, Panorama, Scene, Tour
+from api.types.uploads import PresignedUpload
 from media import service as media_service
 from tours import service as tour_service
 
@@ -17,16 +17,6 @@ Info = strawberry.Info[Context, None]
 
 def _texts(items: list[TextInput] | None) -> dict[str, str]:
     return {t.lang: t.text for t in items or []}
-
-
-@strawberry.type(description="A presigned POST: send `fields` and then `file` to `url`.")
-class PanoramaUpload:
-    url: str
-    fields: JSON
-    key: str
-    content_type: str
-    max_bytes: int
-    expires_at: int
 
 
 @strawberry.input
@@ -62,21 +52,19 @@ class TourMutations:
 
     @strawberry.mutation(description="Starts a panorama upload (JPEG, PNG or WebP): a short-"
                          "lived presigned POST. Then call addPanoramaFromUpload with its key.")
-    async def request_panorama_upload(self, info: Info, content_type: str) -> PanoramaUpload:
-        _, post = await media_service.request_panorama_upload(
+    async def request_panorama_upload(self, info: Info, content_type: str) -> PresignedUpload:
+        issued = await media_service.request_panorama_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
-            content_type=content_type)
+            content_type=content_type, now=info.context.now)
         await info.context.session.commit()
-        return PanoramaUpload(url=post.url, fields=JSON(dict(post.fields)), key=post.key,
-                              content_type=post.content_type, max_bytes=post.max_bytes,
-                              expires_at=post.expires_at)
+        return PresignedUpload.of(issued)
 
     @strawberry.mutation(description="Checks an uploaded panorama and tiles it for every "
                          "viewer (the same image twice is one panorama).")
     async def add_panorama_from_upload(self, info: Info, key: str) -> Panorama:
         panorama, _ = await media_service.add_panorama_from_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
-            key=key)
+            key=key, now=info.context.now)
         await info.context.session.commit()
         return Panorama.from_model(panorama)
 

@@ -158,14 +158,3 @@ class ScanStatistics:
     rows: list[ScanRow]
     total: int
     csv: str = strawberry.field(description="The rows as CSV, for a spreadsheet.")
-
-
-@strawberry.type(description="Where and how to upload one narration's audio: POST `fields` "
-                 "and the file (as `file`) to `url`, then call confirmNarrationUpload.")
-class NarrationUpload:
-    url: str
-    fields: str = strawberry.field(description="JSON object of the form fields.")
-    key: str = ""
-    content_type: str = ""
-    max_bytes: int = 0
-    expires_at: int = 0

@@ -87,7 +87,7 @@ REFUSED: list[tuple[str, str, dict[str, Any], set[str]]] = [
      {"id": "{change_b}"}, {"FORBIDDEN"}),
     ("start a photo upload for B's listing",
      "mutation($id: ID!) { startListingPhotoUpload(listingId: $id, "
-     "contentType: \"image/jpeg\") { url } }", {"id": "{listing_b}"}, {"FORBIDDEN"}),
+     "contentType: \"image/jpeg\") { upload { url } } }", {"id": "{listing_b}"}, {"FORBIDDEN"}),
     ("confirm B's photo", "mutation($id: ID!) { confirmListingPhoto(photoId: $id) { id } }",
      {"id": "{photo_b}"}, {"FORBIDDEN"}),
     ("set one's own listing's status (staff field)",

@@ -66,6 +66,8 @@ class Row:
     status: int | None = None
     headers: Callable[[Given], dict[str, str]] | None = None
     setup: Callable[[Given], Awaitable[None]] | None = None
+    #: The refusal deletes the staged upload's object (and writes nothing else).
+    deletes_upload: bool = False
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -113,6 +115,7 @@ def staged(data: bytes | None, content_type: str = "image/jpeg"
         await given.session.commit()
         if data is not None:
             given.store.put(upload.photo.upload_key, data, content_type)
+            given.ids["upload_key"] = upload.photo.upload_key
         given.ids["photo"] = to_global_id("ListingPhoto", upload.photo.id)
     return setup
 
@@ -178,15 +181,16 @@ ROWS: list[Row] = [Row(f"foundation: {name}", code, query, variables)
     # -- photos
     Row("photo of a forbidden type (SVG)", "PHOTO_TYPE_NOT_ALLOWED",
         'mutation($id: ID!) { startListingPhotoUpload(listingId: $id, '
-        'contentType: "image/svg+xml") { url } }', {"id": "{listing_a}"}, who="owner_a"),
+        'contentType: "image/svg+xml") { upload { url } } }', {"id": "{listing_a}"},
+        who="owner_a"),
     Row("decompression bomb", "PHOTO_TOO_MANY_PIXELS", CONFIRM, {"id": "{photo}"},
-        who="owner_a", setup=staged(png_bomb(), "image/png")),
+        who="owner_a", setup=staged(png_bomb(), "image/png"), deletes_upload=True),
     Row("script posing as a JPEG", "PHOTO_INVALID", CONFIRM, {"id": "{photo}"},
-        who="owner_a", setup=staged(not_an_image())),
+        who="owner_a", setup=staged(not_an_image()), deletes_upload=True),
     Row("truncated JPEG", "PHOTO_INVALID", CONFIRM, {"id": "{photo}"}, who="owner_a",
-        setup=staged(truncated_jpeg())),
+        setup=staged(truncated_jpeg()), deletes_upload=True),
     Row("PNG declared as JPEG", "PHOTO_INVALID", CONFIRM, {"id": "{photo}"}, who="owner_a",
-        setup=staged(png_bomb(64))),
+        setup=staged(png_bomb(64)), deletes_upload=True),
     Row("confirm before uploading", "PHOTO_NOT_UPLOADED", CONFIRM, {"id": "{photo}"},
         who="owner_a", setup=staged(None)),
     Row("confirm another owner's photo", "FORBIDDEN", CONFIRM, {"id": "{photo}"},
@@ -279,6 +283,9 @@ async def test_hostile_request_gets_its_code_and_writes_nothing(
     assert codes(answer) == [row.code], answer
     assert not any((answer.get("data") or {}).values()), answer
     assert "Traceback" not in response.text
+    if row.deletes_upload:
+        assert given.ids["upload_key"] in before["store"]
+        before["store"] = [k for k in before["store"] if k != given.ids["upload_key"]]
     assert await snapshot(connection, store) == before
 
 

@@ -3,22 +3,12 @@
 import base64
 import json
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from media.errors import MediaError
 from media.store import LocalStore, MediaStore, S3Store
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
-                          secret_key="k" * 40)
-    s3: S3Store = request.getfixturevalue("s3_store")
-    return s3
 
 
 def test_put_get_head_list_delete(store: MediaStore) -> None:

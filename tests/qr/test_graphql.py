@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -101,7 +100,8 @@ mutation ($input: CreateStopInput!) { createStop(input: $input) { id title { tex
 """
 REQUEST = """
 mutation ($stop: ID!) {
-  requestNarrationUpload(stopId: $stop, lang: "en", contentType: MP3) { url fields key }
+  requestNarrationUpload(stopId: $stop, lang: "en", contentType: MP3) {
+    url fields { name value } key }
 }"""
 CONFIRM = """
 mutation ($stop: ID!, $key: String!, $vtt: String!) {
@@ -127,7 +127,7 @@ async def test_staff_build_a_stop_with_narration_and_code(
     upload = (await graphql(staff_client, REQUEST, {"stop": stop_id}))[
         "data"]["requestNarrationUpload"]
     posted = await staff_client.post(upload["url"].removeprefix("http://testserver"),
-                                     data=json.loads(upload["fields"]),
+                                     data={f["name"]: f["value"] for f in upload["fields"]},
                                      files={"file": ("a.mp3", data_file("tone.mp3"),
                                                      "audio/mpeg")})
     assert posted.status_code == 204
@@ -156,7 +156,7 @@ async def test_refused_confirm_over_graphql_stores_nothing(
     upload = (await graphql(staff_client, REQUEST, {"stop": stop_id}))[
         "data"]["requestNarrationUpload"]
     await staff_client.post(upload["url"].removeprefix("http://testserver"),
-                            data=json.loads(upload["fields"]),
+                            data={f["name"]: f["value"] for f in upload["fields"]},
                             files={"file": ("a.mp3", data_file("tone.wav"), "audio/mpeg")})
     refused = await graphql(staff_client, CONFIRM, {"stop": stop_id, "key": upload["key"],
                                                     "vtt": "WEBVTT\n"})

@@ -3,31 +3,27 @@ nothing behind (database and media store), on a local folder and on S3 over HTTP
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from accounts.permissions import ANONYMOUS, Actor, AuthenticationRequired, PermissionDenied, Role
 from core.errors import DomainError
+from core.time import utcnow
+from media import service as media_service
 from media.store import LocalStore, MediaStore
 from qr.demo import demo_file
+from tests.accounts.helpers import snapshot
 from tests.qr.conftest import STAFF, data_file, make_guide_stop
 from tours import stops
 from tours.models import Narration, Stop
 
 VTT = "WEBVTT\n\n00:00.000 --> 00:02.500\nXin chào quý khách.\n"
+NOW = utcnow()
 
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> MediaStore:
-    if request.param == "local":
-        return LocalStore(tmp_path / "media", public_base_url="http://testserver",
-                          secret_key="k" * 40)
-    s3: MediaStore = request.getfixturevalue("s3_store")
-    return s3
 
 
 async def _narrations(session: AsyncSession) -> int:
@@ -216,3 +212,53 @@ async def test_uploads_need_staff(session: AsyncSession, store: MediaStore) -> N
         await stops.request_narration_upload(
             session=session, store=store, actor=ANONYMOUS, stop_id=guide.stop.id, lang="vi",
             content_type="audio/ogg")
+
+
+async def test_a_narration_confirmed_after_its_upload_expired_writes_nothing(
+    session: AsyncSession, store: MediaStore, connection: AsyncConnection,
+) -> None:
+    guide = await make_guide_stop(session, store)
+    post = await stops.request_narration_upload(
+        session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
+        content_type="audio/mpeg", now=NOW)
+    assert post.expires_at == NOW + timedelta(seconds=300)
+    _upload(store, post.url, post.fields, data_file("tone.mp3"), "audio/mpeg")
+    await session.flush()
+    before = await snapshot(connection, store)
+    with pytest.raises(DomainError) as expired:
+        await stops.confirm_narration_upload(
+            session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
+            key=post.key, transcript=VTT, translation=stops.Translation.HUMAN,
+            now=post.expires_at)
+    assert expired.value.code == "UPLOAD_EXPIRED"
+    assert await snapshot(connection, store) == before
+
+
+async def test_a_narration_key_is_claimed_only_for_its_stop_and_language(
+    session: AsyncSession, store: MediaStore, connection: AsyncConnection,
+) -> None:
+    guide = await make_guide_stop(session, store)
+    other = await stops.create_stop(session=session, actor=STAFF, data=stops.NewStop(
+        destination_id=guide.destination.id, title={"vi": "Nghi môn"}))
+    post = await stops.request_narration_upload(
+        session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
+        content_type="audio/mpeg", now=NOW)
+    panorama = await media_service.request_panorama_upload(
+        session=session, store=store, actor=STAFF, content_type="image/jpeg", now=NOW)
+    _upload(store, post.url, post.fields, data_file("tone.mp3"), "audio/mpeg")
+    store.put(panorama.key, data_file("tone.mp3"), "audio/mpeg")
+    await session.flush()
+    before = await snapshot(connection, store)
+    for stop_id, lang, key in ((guide.stop.id, "en", post.key),  # another language
+                               (other.id, "zh", post.key),  # another stop
+                               (guide.stop.id, "zh", panorama.key)):  # another purpose
+        with pytest.raises(DomainError) as foreign:
+            await stops.confirm_narration_upload(
+                session=session, store=store, actor=STAFF, stop_id=stop_id, lang=lang,
+                key=key, transcript=VTT, translation=stops.Translation.HUMAN, now=NOW)
+        assert foreign.value.code == "INVALID_NARRATION_KEY"
+    assert await snapshot(connection, store) == before
+    narration = await stops.confirm_narration_upload(
+        session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
+        key=post.key, transcript=VTT, translation=stops.Translation.HUMAN, now=NOW)
+    assert narration.audio_key == post.key and store.head(post.key) is not None

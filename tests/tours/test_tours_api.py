@@ -156,7 +156,7 @@ async def test_scenes_near_are_nearest_first_with_geodesic_distances(
 
 
 UPLOAD = """mutation ($type: String!) {
-  requestPanoramaUpload(contentType: $type) { url fields key maxBytes } }"""
+  requestPanoramaUpload(contentType: $type) { url fields { name value } key maxBytes } }"""
 INGEST = """mutation ($key: String!) {
   addPanoramaFromUpload(key: $key) { id sha256 width faceSize levels } }"""
 
@@ -174,14 +174,17 @@ async def test_a_presigned_upload_becomes_a_panorama_and_a_refused_one_leaves_no
     for data, expected in ((good[: len(good) - 500], "TRUNCATED_IMAGE"), (good, None)):
         form = (await graphql(staff_client, UPLOAD, {"type": "image/jpeg"}))
         post = form["data"]["requestPanoramaUpload"]
-        sent = await staff_client.post(urlsplit(post["url"]).path, data=post["fields"],
+        fields = {f["name"]: f["value"] for f in post["fields"]}
+        sent = await staff_client.post(urlsplit(post["url"]).path, data=fields,
                                        files={"file": ("pano.jpg", data, "image/jpeg")})
         assert sent.status_code == 204
         before, keys = await _counts(session), store.list_keys("")
         body = await graphql(staff_client, INGEST, {"key": post["key"]})
         if expected:
             assert body["errors"][0]["extensions"]["code"] == expected
-            assert await _counts(session) == before and store.list_keys("") == keys
+            assert post["key"] in keys  # it was really uploaded, and the refusal deletes it
+            assert await _counts(session) == before and store.list_keys("") == [
+                k for k in keys if k != post["key"]]
             continue
         panorama = body["data"]["addPanoramaFromUpload"]
         assert panorama["width"] == 1024 and panorama["faceSize"] == 320

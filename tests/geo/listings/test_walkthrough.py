@@ -20,7 +20,7 @@ LOGIN = """mutation($email: String!, $password: String!) {
     account { email role } } }"""
 START_UPLOAD = """mutation($listing: ID!, $type: String!) {
   startListingPhotoUpload(listingId: $listing, contentType: $type) {
-    photoId url maxBytes fields { name value } } }"""
+    photoId upload { url maxBytes fields { name value } } } }"""
 CONFIRM = """mutation($photo: ID!) { confirmListingPhoto(photoId: $photo) {
   id width height thumbnail { jpeg webp } large { jpeg webp } } }"""
 LISTING = """query($id: ID!) { listing(id: $id, lang: "vi") { id version
@@ -64,7 +64,9 @@ async def test_owner_proposes_a_change_with_a_photo_and_staff_approve_it(
     # and uploads a phone photo through the presigned form, then confirms it
     form = (await gql(client, START_UPLOAD, {"listing": listing_id, "type": "image/jpeg"},
                       headers=owner))["data"]["startListingPhotoUpload"]
-    upload = await client.post(form["url"], data={f["name"]: f["value"] for f in form["fields"]},
+    posted = form["upload"]
+    upload = await client.post(posted["url"],
+                               data={f["name"]: f["value"] for f in posted["fields"]},
                                files={"file": ("photo.jpg", phone_photo(), "image/jpeg")})
     assert upload.status_code == 204, upload.text
     confirmed = (await gql(client, CONFIRM, {"photo": form["photoId"]}, headers=owner))
