@@ -194,10 +194,10 @@ async def test_staff_read_scan_statistics_and_print_sheets(
         "day": today, "code": guide.code, "targetKind": "STOP", "lang": "fr",
         "channel": "web", "count": 1}]
     assert stats["csv"].splitlines()[1].endswith(",fr,web,1")
-    sheet = await graphql(staff_client, """query ($d: ID!) {
-        qrSheet(destinationId: $d) { contentType labelCount urls } }""",
+    sheet = await graphql(staff_client, """mutation ($d: ID!) {
+        printQrSheet(destinationId: $d) { contentType labelCount urls } }""",
                           {"d": to_global_id("Destination", guide.destination.id)})
-    assert sheet["data"]["qrSheet"]["labelCount"] == 1
-    pdf = await staff_client.get(sheet["data"]["qrSheet"]["urls"][0].removeprefix(
+    assert sheet["data"]["printQrSheet"]["labelCount"] == 1
+    pdf = await staff_client.get(sheet["data"]["printQrSheet"]["urls"][0].removeprefix(
         "http://testserver"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
