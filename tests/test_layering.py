@@ -27,9 +27,10 @@ QUERY_BUILDERS = frozenset({
     "aliased", "selectinload", "joinedload", "subqueryload", "contains_eager", "load_only",
     "defer", "undefer", "with_polymorphic", "with_loader_criteria", "Query",
 })
-# TEMPORARY: the pages (another slice of "One home for every concept") still read the
-# database themselves on this branch. The integrator empties this at merge time.
-PAGES_NOT_YET_MOVED = frozenset({"api/tour_routes.py", "api/qr_page.py", "api/qr_routes.py"})
+# TEMPORARY: the pages are another slice of "One home for every concept"; on this branch
+# api/tour_routes.py still builds its query (api/qr_page.py and api/qr_routes.py build none).
+# The integrator empties this at merge time.
+PAGES_NOT_YET_MOVED = frozenset({"api/tour_routes.py"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +90,23 @@ def _builds_sql(found: Imported) -> bool:
     return found.name in QUERY_BUILDERS
 
 
+def imports_of_api() -> Iterator[Imported]:
+    """Every import of every module of api/."""
+    for path in modules("api"):
+        yield from imports(path)
+
+
 def test_api_builds_no_query() -> None:
     offenders = [f"{i.path}:{i.line} imports {i.name or i.module} from {i.module}"
-                 for path in modules("api") for i in imports(path)
-                 if _builds_sql(i) and i.path not in PAGES_NOT_YET_MOVED]
+                 for i in imports_of_api() if _builds_sql(i) and i.path not in PAGES_NOT_YET_MOVED]
     assert not offenders, "queries belong in the areas' services:\n" + "\n".join(offenders)
+
+
+def test_the_temporary_allowlist_holds_only_offenders() -> None:
+    still = {i.path for i in imports_of_api() if _builds_sql(i)}
+    assert PAGES_NOT_YET_MOVED <= still, (
+        f"{sorted(PAGES_NOT_YET_MOVED - still)} build no query any more: empty "
+        "PAGES_NOT_YET_MOVED")
 
 
 def package_graph() -> dict[str, dict[str, str]]:

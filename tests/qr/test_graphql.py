@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
-from api.settings import Settings
 from api.types.common import to_global_id
 from media.store import LocalStore
 from tests.conftest import StatementCounter, graphql
-from tests.qr.conftest import as_staff, data_file, make_guide_stop
+from tests.qr.conftest import data_file, make_guide_stop
 from tours.models import Narration, Stop
 
 QR_CODE = """
@@ -40,15 +36,6 @@ query ($id: ID!) {
     stops { title { text } qrCodes { code url } }
   }
 }"""
-
-
-@pytest.fixture
-async def staff_client(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                       connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=connection.engine, sessions=sessions)
-    transport = httpx.ASGITransport(app=as_staff(app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 def _store(client: httpx.AsyncClient) -> LocalStore:

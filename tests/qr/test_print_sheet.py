@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import ANONYMOUS, Actor, Role
-from api.app import create_app
-from api.settings import Settings
 from api.types.common import to_global_id
 from core.errors import DomainError
 from media.store import LocalStore
 from qr import service
 from qr.sheet import SheetFormat
 from tests.conftest import graphql
-from tests.qr.conftest import STAFF, as_staff, make_guide_stop
+from tests.qr.conftest import STAFF, make_guide_stop
 
 PRINT = """mutation ($d: ID!) {
   printQrSheet(destinationId: $d, format: SVG) { contentType labelCount urls } }"""
-
-
-@pytest.fixture
-async def staff_client(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                       connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=connection.engine, sessions=sessions)
-    transport = httpx.ASGITransport(app=as_staff(app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 async def test_staff_print_a_sheet_into_the_store(session: AsyncSession,
