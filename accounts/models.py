@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.base import Base
 from core.time import utcnow
-
-
-class AccountRole(StrEnum):
-    """What an account may do (kiosks have API keys, not accounts)."""
-
-    OWNER = "owner"
-    EDITOR = "editor"
-    ADMIN = "admin"
 
 
 class Account(Base):
@@ -28,7 +19,7 @@ class Account(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))  # one of permissions.ACCOUNT_ROLES
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,8 @@ class Role(StrEnum):
 
 
 STAFF = frozenset({Role.EDITOR, Role.ADMIN})
+# The roles an account can have: tourists have no account, kiosks have API keys.
+ACCOUNT_ROLES = frozenset({Role.OWNER, Role.EDITOR, Role.ADMIN})
 
 
 class PermissionDenied(DomainError):

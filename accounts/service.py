@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.errors import AuthError, AuthErrorCode
-from accounts.models import Account, AccountRole, ApiKey, AuthSession, RefreshToken
-from accounts.permissions import Actor, Role, require_admin
+from accounts.models import Account, ApiKey, AuthSession, RefreshToken
+from accounts.permissions import ACCOUNT_ROLES, Actor, Role, require_admin
 from accounts.tokens import (
     TokenSigner,
     api_key_prefix,
@@ -79,7 +79,7 @@ async def create_account(
     email = normalize_email(email)
     if not _EMAIL.match(email):
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "not an e-mail address", field="email")
-    if role not in {r.value for r in AccountRole}:
+    if role not in {r.value for r in ACCOUNT_ROLES}:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, f"unknown role {role!r}", field="role")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT,
@@ -236,3 +236,10 @@ async def get_account(*, session: AsyncSession, actor: Actor) -> Account | None:
     if actor.account_id is None:
         return None
     return await session.get(Account, actor.account_id)
+
+
+async def get_account_by_email(*, session: AsyncSession, email: str) -> Account | None:
+    """Gets an account by its e-mail, as typed (any case, spaces around)."""
+    found: Account | None = await session.scalar(
+        select(Account).where(Account.email == normalize_email(email)))
+    return found

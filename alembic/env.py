@@ -15,11 +15,13 @@ import tours.models  # noqa: E402,F401
 from api.db import make_sync_engine
 from api.settings import get_settings
 from core.base import Base
+from geo.spatial_schema import include_object_for
 
 
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+                      render_as_batch=connection.dialect.name == "sqlite",
+                      include_object=include_object_for(connection.dialect.name))
     with context.begin_transaction():
         context.run_migrations()
 

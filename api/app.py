@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,6 +35,7 @@ from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
+from core.health import ping_database
 from media.store import MediaStore, make_store
 
 log = logging.getLogger("tourism.api")
@@ -129,7 +129,7 @@ def create_app(
     async def healthz(request: Request) -> Response:
         try:
             async with sessions() as session:
-                await session.execute(text("SELECT 1"))
+                await ping_database(session=session)
         except Exception:
             log.exception("health check failed")
             return JSONResponse({"status": "unavailable"}, status_code=503)

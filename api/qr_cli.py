@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from api.db import make_async_engine, make_session_factory
 from api.settings import get_settings
-from geo.models import Destination
+from geo import service as geo_service
 from qr import service as qr_service
 from qr.images import ErrorCorrection
-from qr.sheet import Label, pdf_sheet, svg_sheet
+from qr.sheet import Label, SheetFormat, render_sheet
 
 qr_app = typer.Typer(help="QR codes of the audio guides.", no_args_is_help=True)
 
@@ -24,9 +23,7 @@ async def _labels(destination: str) -> tuple[str, list[Label]]:
     engine = make_async_engine(settings.database_url)
     try:
         async with make_session_factory(engine)() as session:
-            clause = (Destination.id == int(destination)) if destination.isdigit() \
-                else (Destination.slug == destination)
-            found = (await session.execute(select(Destination).where(clause))).scalar_one_or_none()
+            found = await geo_service.find_destination(session=session, slug_or_id=destination)
             if found is None:
                 raise typer.BadParameter(f"no destination {destination!r} (give a slug or an id)")
             labels = await qr_service.sheet_labels(session=session, destination_id=found.id,
@@ -39,26 +36,21 @@ async def _labels(destination: str) -> tuple[str, list[Label]]:
 @qr_app.command()
 def sheet(
     destination: Annotated[str, typer.Argument(help="a destination's slug or id")],
-    format: Annotated[str, typer.Option(help="pdf, or svg (one file per A4 page)")] = "pdf",
+    format: Annotated[SheetFormat, typer.Option(help="pdf, or svg (one file per A4 page)")
+                      ] = SheetFormat.PDF,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write")] = None,
     level: Annotated[ErrorCorrection, typer.Option(help="L, M, Q or H")] = ErrorCorrection.M,
 ) -> None:
     """Write an A4 print sheet of a destination's QR labels (vi + en titles, the code)."""
-    if format not in ("pdf", "svg"):
-        raise typer.BadParameter("format must be pdf or svg")
     slug, labels = asyncio.run(_labels(destination))
     if not labels:
         typer.echo(f"{slug} has no enabled QR codes", err=True)
         raise typer.Exit(1)
-    target = output or Path(f"qr-{slug}.{format}")
-    if format == "pdf":
-        target.write_bytes(pdf_sheet(labels, level=level))
-        written = [target]
-    else:
-        pages = svg_sheet(labels, level=level)
-        written = [target if len(pages) == 1 else
-                   target.with_name(f"{target.stem}-{i + 1}{target.suffix}")
-                   for i in range(len(pages))]
-        for path, page in zip(written, pages, strict=True):
-            path.write_text(page, encoding="utf-8")
+    rendered = render_sheet(labels, format=format, level=level)
+    target = output or Path(f"qr-{slug}.{format.value}")
+    written = [target if len(rendered.documents) == 1 else
+               target.with_name(f"{target.stem}-{i + 1}{target.suffix}")
+               for i in range(len(rendered.documents))]
+    for path, document in zip(written, rendered.documents, strict=True):
+        path.write_bytes(document)
     typer.echo(f"{len(labels)} labels → {', '.join(str(p) for p in written)}")

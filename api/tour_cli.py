@@ -8,18 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from accounts.permissions import Actor, Role
 from api.db import make_async_engine, make_session_factory
 from api.settings import get_settings
 from core.errors import DomainError
 from geo.geometry import GeoPoint
-from geo.models import Destination
 from media import service as media_service
 from media.store import make_store
 from tours import service as tour_service
-from tours.models import Tour
 
 panorama_app = typer.Typer(help="360° panoramas: add them to the store and to tours.",
                            no_args_is_help=True)
@@ -64,25 +61,13 @@ def add(
                 lines = [f"panorama {panorama.id} ({panorama.width}×{panorama.height}, "
                          f"{'new' if created else 'already there'}) sha256 {panorama.sha256}"]
                 if destination:
-                    place = (await session.execute(select(Destination).where(
-                        Destination.slug == destination))).scalar_one_or_none()
-                    if place is None:
-                        raise typer.BadParameter(f"no destination {destination!r}")
-                    slug = tour or f"{destination}-360"
-                    found = (await session.execute(select(Tour).where(Tour.slug == slug))
-                             ).scalar_one_or_none()
-                    if found is None:
-                        found = await tour_service.create_tour(
-                            session=session, actor=OPERATOR, destination_id=place.id,
-                            slug=slug, title=dict(place.name))
                     title = {k: v for k, v in (("vi", title_vi), ("en", title_en)) if v}
-                    point = (GeoPoint(lat=lat, lng=lng) if lat is not None and lng is not None
-                             else GeoPoint(lat=place.lat, lng=place.lng))
-                    scene = await tour_service.add_scene(
-                        session=session, actor=OPERATOR, tour_id=found.id,
-                        scene=tour_service.NewScene(
-                            panorama_id=panorama.id, title=title or {"vi": file.stem},
-                            location=point, north_offset=north_offset))
+                    found, scene = await tour_service.add_panorama_scene(
+                        session=session, actor=OPERATOR, destination_slug=destination,
+                        panorama_id=panorama.id, title=title or {"vi": file.stem},
+                        tour_slug=tour, north_offset=north_offset,
+                        location=GeoPoint(lat=lat, lng=lng)
+                        if lat is not None and lng is not None else None)
                     lines.append(f"scene {scene.id} in tour {found.slug}: "
                                  f"{settings.public_base_url}/tours/{found.id}")
                 await session.commit()

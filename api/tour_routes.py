@@ -90,7 +90,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
     async def offline(request: Request) -> Response:
         chain = _chain(request)
         async with sessions() as session:
-            place = await geo_service.get_published_destination_by_slug(
+            place = await geo_service.get_destination_by_slug(
                 session=session, slug=request.path_params["slug"])
             if place is None:
                 return JSONResponse({"code": "DESTINATION_NOT_FOUND"}, status_code=404)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column
 
 from core.base import Base
 from core.time import utcnow
+from geo.spatial_schema import postgis_point_indexes
 
 
 class Category(StrEnum):
@@ -93,6 +94,8 @@ class Destination(Base):
 
     lng: Mapped[float] = column_property(func.ST_X(location, type_=Float))
     lat: Mapped[float] = column_property(func.ST_Y(location, type_=Float))
+
+    __table_args__ = postgis_point_indexes("destination", "location")
 
 
 class OpeningPeriod(Base):

@@ -218,10 +218,29 @@ async def create_destination(*, session: AsyncSession, data: NewDestination) -> 
 
 
 
-async def get_published_destination_by_slug(*, session: AsyncSession, slug: str
-                                            ) -> Destination | None:
-    """Gets a published destination by its slug (the offline packs' address)."""
-    stmt = select(Destination).where(Destination.slug == slug,
-                                     Destination.status == Status.PUBLISHED)
+async def get_destination_by_slug(
+    *, session: AsyncSession, slug: str, include_drafts: bool = False
+) -> Destination | None:
+    """Gets a destination by its slug (published only, unless drafts are asked)."""
+    stmt = filtered(select(Destination).where(Destination.slug == slug),
+                    DestinationFilter(include_drafts=include_drafts))
     found: Destination | None = (await session.execute(stmt)).scalar_one_or_none()
     return found
+
+
+async def find_destination(*, session: AsyncSession, slug_or_id: str) -> Destination | None:
+    """Gets a destination, drafts included, by what staff type: its slug, or its id in digits."""
+    if slug_or_id.isdigit():
+        return await get_destination(session=session, destination_id=int(slug_or_id),
+                                     include_drafts=True)
+    return await get_destination_by_slug(session=session, slug=slug_or_id, include_drafts=True)
+
+
+async def destination_ids_by_slug(*, session: AsyncSession, slugs: Sequence[str]
+                                  ) -> dict[str, int]:
+    """The ids of destinations (drafts included) by slug; unknown slugs are absent."""
+    if not slugs:
+        return {}
+    rows = await session.execute(select(Destination.slug, Destination.id).where(
+        Destination.slug.in_(set(slugs))))
+    return {slug: id_ for slug, id_ in rows.tuples()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -12,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.permissions import Actor, require_staff
 from core.language import pick_text
 from geo.models import Destination, Status
+from media.store import MediaStore
 from qr.codes import ALPHABET, new_code, normalize_code, scan_url
 from qr.errors import InvalidQrTarget, QrCodeNotFound, QrError
+from qr.images import ErrorCorrection
 from qr.models import QrCode, TargetKind
-from qr.sheet import Label
+from qr.sheet import Label, SheetFormat, render_sheet
 from tours import stops as stop_service
 from tours.models import Narration, Scene, Stop, Tour
 
@@ -238,3 +242,31 @@ async def sheet_labels(*, session: AsyncSession, destination_id: int, public_bas
 
     return [label(q, destination.name) for q in own] + [
         label(q, stop.title) for stop in route for q in by_stop[stop.id]]
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedSheet:
+    """A print sheet written to the media store."""
+
+    content_type: str
+    label_count: int
+    urls: list[str]
+
+
+async def print_sheet(
+    *, session: AsyncSession, store: MediaStore, actor: Actor, destination_id: int,
+    public_base_url: str, format: SheetFormat = SheetFormat.PDF,
+    level: ErrorCorrection = ErrorCorrection.M,
+) -> PrintedSheet:
+    """An A4 print sheet of a destination's QR labels (staff only), kept in the media store
+    under its digest; gives where to fetch it."""
+    require_staff(actor)
+    labels = await sheet_labels(session=session, destination_id=destination_id,
+                                public_base_url=public_base_url)
+    rendered = await asyncio.to_thread(render_sheet, labels, format=format, level=level)
+    urls = []
+    for data in rendered.documents:
+        key = f"qr-sheets/{hashlib.sha256(data).hexdigest()[:32]}/sheet.{rendered.format.value}"
+        await asyncio.to_thread(store.put, key, data, rendered.content_type, immutable=True)
+        urls.append(store.url(key))
+    return PrintedSheet(content_type=rendered.content_type, label_count=len(labels), urls=urls)

@@ -10,6 +10,7 @@ import io
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -171,3 +172,28 @@ def svg_sheet(labels: Sequence[Label], *,
         f'<g>{"".join(pages[i])}</g></svg>'
         for i in sorted(pages)
     ]
+
+
+class SheetFormat(StrEnum):
+    """Formats of a print sheet."""
+
+    PDF = "pdf"
+    SVG = "svg"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedSheet:
+    """A sheet ready to print: one PDF, or one SVG document per A4 page."""
+
+    format: SheetFormat
+    content_type: str
+    documents: list[bytes]
+
+
+def render_sheet(labels: Sequence[Label], *, format: SheetFormat = SheetFormat.PDF,
+                 level: ErrorCorrection = ErrorCorrection.M) -> RenderedSheet:
+    """The labels as a print sheet in a format."""
+    if format is SheetFormat.PDF:
+        return RenderedSheet(format, "application/pdf", [pdf_sheet(labels, level=level)])
+    return RenderedSheet(format, "image/svg+xml",
+                         [page.encode() for page in svg_sheet(labels, level=level)])

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column
 
 from core.base import Base
 from core.time import utcnow
+from geo.spatial_schema import postgis_point_indexes
 
 # -- virtual tours: tours, scenes, hotspots -----------------------------------------------
 
@@ -65,6 +66,8 @@ class Scene(Base):
 
     lng: Mapped[float | None] = column_property(func.ST_X(location, type_=Float))
     lat: Mapped[float | None] = column_property(func.ST_Y(location, type_=Float))
+
+    __table_args__ = postgis_point_indexes("scene", "location")
 
 
 class Hotspot(Base):

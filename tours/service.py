@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
 from geo import dialects
+from geo import service as geo_service
 from geo.geometry import GeoPoint, check_point, circle_bbox
 from geo.models import Destination
 from media.models import Panorama
@@ -240,3 +241,45 @@ async def get_published_tour_scenes(*, session: AsyncSession, tour_id: int
         return None
     (found,) = await viewer_scenes_of_tours(session=session, tours=[tour])
     return found
+
+
+async def get_tour_by_slug(*, session: AsyncSession, slug: str) -> Tour | None:
+    """Gets a tour by its slug, published or not."""
+    found: Tour | None = (await session.execute(
+        select(Tour).where(Tour.slug == slug))).scalar_one_or_none()
+    return found
+
+
+async def get_or_create_tour(*, session: AsyncSession, actor: Actor, destination: Destination,
+                             slug: str | None = None) -> Tour:
+    """The tour called slug (DESTINATION-360 by default), created for the destination and
+    titled with its name when missing; not committed."""
+    require_staff(actor)
+    slug = slug or f"{destination.slug}-360"
+    found = await get_tour_by_slug(session=session, slug=slug)
+    if found is not None:
+        return found
+    return await create_tour(session=session, actor=actor, destination_id=destination.id,
+                             slug=slug, title=dict(destination.name))
+
+
+async def add_panorama_scene(
+    *, session: AsyncSession, actor: Actor, destination_slug: str, panorama_id: int,
+    title: dict[str, str], tour_slug: str | None = None, location: GeoPoint | None = None,
+    north_offset: float = 0.0,
+) -> tuple[Tour, Scene]:
+    """A panorama appended as a scene of a destination's tour (made when missing, see
+    get_or_create_tour), on the map at the destination unless a location is given; not
+    committed."""
+    require_staff(actor)
+    place = await geo_service.get_destination_by_slug(session=session, slug=destination_slug,
+                                                      include_drafts=True)
+    if place is None:
+        raise TourError(Code.DESTINATION_NOT_FOUND, f"no destination {destination_slug!r}",
+                        field="destination")
+    tour = await get_or_create_tour(session=session, actor=actor, destination=place,
+                                    slug=tour_slug)
+    scene = await add_scene(session=session, actor=actor, tour_id=tour.id, scene=NewScene(
+        panorama_id=panorama_id, title=title, north_offset=north_offset,
+        location=location or GeoPoint(lat=place.lat, lng=place.lng)))
+    return tour, scene

@@ -8,15 +8,13 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import service
-from accounts.errors import AuthError, AuthErrorCode
+from accounts.errors import AuthError
 from api.db import make_async_engine, make_session_factory
 from api.settings import get_settings
 from geo.listings import owners
-from geo.models import Destination
 
 T = TypeVar("T")
 accounts = typer.Typer(help="Accounts of department staff and business owners.",
@@ -58,13 +56,9 @@ def create(
     slugs = listing or []
 
     async def work(session: AsyncSession) -> int:
-        ids = list((await session.execute(select(Destination.id).where(
-            Destination.slug.in_(slugs)))).scalars())
-        if len(ids) != len(set(slugs)):
-            raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "unknown listing slug")
-        account = await owners.create_account(session=session, email=email,
-                                               password=password, role=role,
-                                               display_name=name or email, destination_ids=ids)
+        account = await owners.create_account_with_listings(
+            session=session, email=email, password=password, role=role,
+            display_name=name or email, listing_slugs=slugs)
         return account.id
 
     account_id = _run(work)

@@ -1,4 +1,4 @@
-"""Staff mutations of the audio guides: stops, narration uploads and QR codes."""
+"""Staff mutations of the audio guides: stops, narration uploads, QR codes and print sheets."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import strawberry
 
 from api.context import Context
 from api.types.common import int_key
-from api.types.qr import QrCode
+from api.types.qr import QrCode, QrSheet
 from api.types.stop import Narration, NarrationAudioType, Stop
 from api.types.uploads import PresignedUpload
 from qr import service as qr_service
+from qr.images import ErrorCorrection
 from qr.models import TargetKind
+from qr.sheet import SheetFormat
 from tours import stops
 from tours.stops import Translation
 
@@ -126,3 +128,14 @@ class QrMutations:
                                                   enabled=enabled)
         await _committed(info)
         return QrCode(model=qr, chain=info.context.chain(None))
+
+    @strawberry.mutation(description="Staff: prints an A4 sheet of a destination's QR labels "
+                         "into the media store.")
+    async def print_qr_sheet(self, info: Info, destination_id: strawberry.ID,
+                             format: SheetFormat = SheetFormat.PDF,
+                             level: ErrorCorrection = ErrorCorrection.M) -> QrSheet:
+        printed = await qr_service.print_sheet(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            destination_id=int_key(destination_id, "Destination"),
+            public_base_url=info.context.settings.public_base_url, format=format, level=level)
+        return QrSheet.of(printed)

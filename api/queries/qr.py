@@ -1,23 +1,19 @@
-"""Query fields of guided stops, QR codes, kiosks, print sheets and scan statistics."""
+"""Query fields of guided stops, QR codes, kiosks and scan statistics."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from datetime import date
 from typing import Annotated
 
 import strawberry
 
-from accounts.permissions import require_staff
 from api.context import Context
 from api.types.common import int_key
 from api.types.destination import Destination
-from api.types.qr import Kiosk, QrCode, QrSheet, QrSheetFormat, ScanRow, ScanStatistics
+from api.types.qr import Kiosk, QrCode, ScanRow, ScanStatistics
 from api.types.stop import Stop
-from qr import scans, sheet
+from qr import scans
 from qr import service as qr_service
-from qr.images import ErrorCorrection
 
 Info = strawberry.Info[Context, None]
 Lang = Annotated[
@@ -63,29 +59,6 @@ class QrQueries:
         route = await info.context.loaders.stops_by_destination.load(key)
         return Kiosk(destination=Destination.from_model(destination, chain),
                      stops=[Stop.from_model(s, chain) for s in route])
-
-    @strawberry.field(description="Staff: an A4 print sheet of a destination's QR labels.")
-    async def qr_sheet(self, info: Info, destination_id: strawberry.ID,
-                       format: QrSheetFormat = QrSheetFormat.PDF,
-                       level: ErrorCorrection = ErrorCorrection.M) -> QrSheet:
-        require_staff(info.context.actor)
-        labels = await qr_service.sheet_labels(
-            session=info.context.session, destination_id=int_key(destination_id, "Destination"),
-            public_base_url=info.context.settings.public_base_url)
-        store = info.context.store
-        if format is QrSheetFormat.PDF:
-            documents = [(await asyncio.to_thread(sheet.pdf_sheet, labels, level=level), "pdf")]
-            content_type = "application/pdf"
-        else:
-            pages = await asyncio.to_thread(sheet.svg_sheet, labels, level=level)
-            documents = [(page.encode(), "svg") for page in pages]
-            content_type = "image/svg+xml"
-        urls = []
-        for data, ext in documents:
-            key = f"qr-sheets/{hashlib.sha256(data).hexdigest()[:32]}/sheet.{ext}"
-            await asyncio.to_thread(store.put, key, data, content_type, immutable=True)
-            urls.append(store.url(key))
-        return QrSheet(content_type=content_type, label_count=len(labels), urls=urls)
 
     @strawberry.field(description="Staff: scans by day, code, target, language and channel "
                       "between two days (inclusive), with a CSV export.")

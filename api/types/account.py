@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import cast
+
 import strawberry
 
 from accounts import models
-from accounts.models import AccountRole
+from accounts.permissions import ACCOUNT_ROLES, Role
 from api.types.common import to_global_id
 
-strawberry.enum(AccountRole, name="AccountRole",
-                description="Department staff (EDITOR, ADMIN) or a business OWNER.")
+# The roles an account can have, as the domain's Role names them and in its order.
+AccountRole = strawberry.enum(
+    cast("type[StrEnum]", StrEnum("AccountRole", [(role.name, role.value) for role in Role
+                                                  if role in ACCOUNT_ROLES])),
+    name="AccountRole", description="Department staff (EDITOR, ADMIN) or a business OWNER.")
 
 
 @strawberry.type(description="A signed-in person: department staff or a business owner.")
@@ -33,8 +39,8 @@ class Account:
     def display_name(self) -> str:
         return self.model.display_name
 
-    @strawberry.field
-    def role(self) -> AccountRole:
+    @strawberry.field(graphql_type=AccountRole)
+    def role(self) -> StrEnum:
         return AccountRole(self.model.role)
 
 

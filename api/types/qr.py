@@ -18,6 +18,8 @@ from qr.images import ErrorCorrection
 from qr.models import QrCode as QrCodeModel
 from qr.models import TargetKind
 from qr.scans import ScanRow as ScanRowValue
+from qr.service import PrintedSheet
+from qr.sheet import SheetFormat
 from tours.stops import pick_narration
 
 strawberry.enum(TargetKind, name="QrTargetKind", description="What a QR code opens.")
@@ -36,15 +38,8 @@ class QrImageFormat(StrEnum):
     SVG = "svg"
 
 
-class QrSheetFormat(StrEnum):
-    """Formats of a print sheet."""
-
-    PDF = "pdf"
-    SVG = "svg"
-
-
 strawberry.enum(QrImageFormat)
-strawberry.enum(QrSheetFormat)
+strawberry.enum(SheetFormat, name="QrSheetFormat")
 
 
 @strawberry.type(description="A QR code image.")
@@ -132,6 +127,12 @@ class QrSheet:
     content_type: str
     label_count: int
     urls: list[str] = strawberry.field(description="One PDF, or one SVG per A4 page.")
+
+    @classmethod
+    def of(cls, printed: PrintedSheet) -> QrSheet:
+        """The GraphQL view of a printed sheet."""
+        return cls(content_type=printed.content_type, label_count=printed.label_count,
+                   urls=list(printed.urls))
 
 
 @strawberry.type(description="Scans of one code on one day, for a target, language and "

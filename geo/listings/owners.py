@@ -11,6 +11,7 @@ from accounts import service as accounts
 from accounts.errors import AuthError, AuthErrorCode
 from accounts.models import Account
 from accounts.permissions import Role
+from geo import service as geo_service
 from geo.listings.models import DestinationOwner
 from geo.models import Destination
 
@@ -39,3 +40,16 @@ async def create_account(
                     for d in sorted(found))
     await session.flush()
     return account
+
+
+async def create_account_with_listings(
+    *, session: AsyncSession, email: str, password: str, role: str, display_name: str,
+    listing_slugs: Sequence[str] = (),
+) -> Account:
+    """Creates an account keeping the listings of these slugs (see create_account); an unknown
+    slug is INVALID_ACCOUNT; not committed."""
+    ids = await geo_service.destination_ids_by_slug(session=session, slugs=listing_slugs)
+    if len(ids) != len(set(listing_slugs)):
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "unknown listing slug", field="listings")
+    return await create_account(session=session, email=email, password=password, role=role,
+                                display_name=display_name, destination_ids=list(ids.values()))

@@ -16,6 +16,7 @@ import jwt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from accounts.models import Account
 from accounts.service import logout
 from api.settings import Settings
 from api.types.common import to_global_id
@@ -25,6 +26,7 @@ from geo.listings import service as listings
 from media.store import MediaStore, make_store
 from tests.accounts.helpers import Cast, add_person, cast, codes, signer, snapshot
 from tests.api.test_bad_input import CASES
+from tests.conftest import ROOT
 from tests.geo.listings.images import not_an_image, png_bomb, truncated_jpeg
 
 PROPOSE = ("mutation($id: ID!, $base: Int!, $in: ListingChangeInput!) { proposeListingChange("
@@ -236,8 +238,29 @@ def fill(value: Any, ids: dict[str, str]) -> Any:
     return value
 
 
+def readme_catalogue() -> list[tuple[int, str, str, str, int]]:
+    """The rows of README.md's table of hostile requests: number, request, who, code, HTTP."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("### The catalogue of hostile requests", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            rows.append((int(cells[0]), cells[1], cells[2], cells[3].strip("`"), int(cells[4])))
+    return rows
+
+
+def _who(row: Row) -> str:
+    return "credential in the row" if row.headers is not None else row.who.replace("_", " ")
+
+
 def test_the_catalogue_has_at_least_forty_rows() -> None:
-    assert len(ROWS) >= 40
+    """The rows sent are those README.md lists, in its order, and there are at least forty."""
+    listed = readme_catalogue()
+    assert [n for n, *_ in listed] == list(range(1, len(listed) + 1))
+    assert [(name, who, code, status) for _, name, who, code, status in listed] == [
+        (r.name, _who(r), r.code, r.status or 200) for r in ROWS]
+    assert len(listed) >= 40
     assert len({r.name for r in ROWS}) == len(ROWS)
 
 
@@ -289,7 +312,18 @@ async def test_hostile_request_gets_its_code_and_writes_nothing(
     assert await snapshot(connection, store) == before
 
 
-async def test_a_second_person_adds_nothing(session: AsyncSession) -> None:
-    """The cast used by every row is made fresh per test (rolled back after each)."""
+@pytest.mark.parametrize("turn", ["first", "second"])
+async def test_a_second_person_adds_nothing(connection: AsyncConnection, session: AsyncSession,
+                                            turn: str) -> None:
+    """The cast used by every row is made fresh per test (rolled back after each): each turn
+    starts without any account, the first turn's included, and a person adds exactly their
+    account and sign-in session."""
+    before = await snapshot(connection)
+    assert before["account"] == before["auth_session"] == before["destination_owner"] == 0
     person = await add_person(session, "owner")
-    assert person.account_id > 0
+    after = await snapshot(connection)
+    grown = {name for name in before if after[name] != before[name]}
+    assert grown == {"account", "auth_session", "account:rows", "auth_session:rows"}
+    assert (after["account"], after["auth_session"]) == (1, 1)
+    stored = await session.get(Account, person.account_id)
+    assert stored is not None and (stored.email, stored.role) == (person.email, "owner")

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from geo.folding import fold
 
@@ -41,15 +42,25 @@ def test_lambda_handler_answers_graphql(database_url: str, monkeypatch: pytest.M
     get_settings.cache_clear()
     sys.modules.pop("api.lambda_handler", None)
     module = importlib.import_module("api.lambda_handler")
+    engine = module.app.state.engine
+    pool = {"connect": 0, "checkout": 0}
+    for name in pool:
+        event.listen(engine.sync_engine, name,
+                     lambda *_args, name=name: pool.__setitem__(name, pool[name] + 1))
     try:
         answer = module.handler(http_api_event(json.dumps({"query": QUERY})), None)
         assert answer["statusCode"] == 200
         body = json.loads(answer["body"])
         node = body["data"]["searchDestinations"]["edges"][0]["node"]
         assert node["nameLang"] == "en" and "kim lien" in fold(node["name"])
-        # a second invocation reuses the container's engine
+        first = dict(pool)
+        assert first["connect"] >= 1 and first["checkout"] >= 1
+        # a second invocation reuses the container's engine and its pooled connections
         again = module.handler(http_api_event(json.dumps({"query": QUERY})), None)
         assert json.loads(again["body"]) == body
+        assert module.app.state.engine is engine
+        assert pool["checkout"] > first["checkout"]  # it did use the database
+        assert pool["connect"] == first["connect"]  # through a connection already open
     finally:
         loop = asyncio.get_event_loop()  # Mangum's loop, where the pooled connections live
         loop.run_until_complete(module.app.state.engine.dispose())

@@ -4,18 +4,21 @@ real decoders (zbarimg) and headless Chromium."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from accounts.permissions import Actor, Role
 from accounts.service import Caller
+from api.app import create_app
+from api.settings import Settings
 from geo.models import Destination
 from media.store import LocalStore, MediaStore
 from qr.demo import demo_file
@@ -114,6 +117,16 @@ def as_staff(app: Any, actor: Actor = STAFF) -> Callable[..., Any]:
 
     wrapped.state = app.state  # type: ignore[attr-defined]
     return wrapped
+
+
+@pytest.fixture
+async def staff_client(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                       connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app whose every request is made by a staff account."""
+    app = create_app(settings, engine=connection.engine, sessions=sessions)
+    transport = httpx.ASGITransport(app=as_staff(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
 
 
 @pytest.fixture

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
-from api.settings import Settings
 from api.types.common import to_global_id
 from media.store import LocalStore
 from tests.conftest import StatementCounter, graphql
-from tests.qr.conftest import as_staff, data_file, make_guide_stop
+from tests.qr.conftest import data_file, make_guide_stop
 from tours.models import Narration, Stop
 
 QR_CODE = """
@@ -39,15 +35,6 @@ query ($id: ID!) {
     stops { title { text } qrCodes { code url } }
   }
 }"""
-
-
-@pytest.fixture
-async def staff_client(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                       connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=connection.engine, sessions=sessions)
-    transport = httpx.ASGITransport(app=as_staff(app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 def _store(client: httpx.AsyncClient) -> LocalStore:
@@ -194,10 +181,10 @@ async def test_staff_read_scan_statistics_and_print_sheets(
         "day": today, "code": guide.code, "targetKind": "STOP", "lang": "fr",
         "channel": "web", "count": 1}]
     assert stats["csv"].splitlines()[1].endswith(",fr,web,1")
-    sheet = await graphql(staff_client, """query ($d: ID!) {
-        qrSheet(destinationId: $d) { contentType labelCount urls } }""",
+    sheet = await graphql(staff_client, """mutation ($d: ID!) {
+        printQrSheet(destinationId: $d) { contentType labelCount urls } }""",
                           {"d": to_global_id("Destination", guide.destination.id)})
-    assert sheet["data"]["qrSheet"]["labelCount"] == 1
-    pdf = await staff_client.get(sheet["data"]["qrSheet"]["urls"][0].removeprefix(
+    assert sheet["data"]["printQrSheet"]["labelCount"] == 1
+    pdf = await staff_client.get(sheet["data"]["printQrSheet"]["urls"][0].removeprefix(
         "http://testserver"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
