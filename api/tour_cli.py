@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from accounts.permissions import Actor, Role
 from api.db import make_async_engine, make_session_factory
+from api.media_store import store_for
 from api.settings import get_settings
 from core.errors import DomainError
 from geo.geometry import GeoPoint
 from geo.models import Destination
 from media import service as media_service
-from media.store import make_store
 from tours import service as tour_service
 from tours.models import Tour
 
@@ -39,14 +39,12 @@ def add(
 ) -> None:
     """Check and tile a JPEG/PNG/WebP equirectangular panorama; optionally add it as a scene."""
     settings = get_settings()
-    store = make_store(settings.media_url, public_base_url=settings.public_base_url,
-                       secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
-                       media_public_url=settings.media_public_url, s3_region=settings.s3_region)
+    store = store_for(settings)
     data = file.read_bytes()
     lock = threading.Lock()
 
     async def run() -> str:
-        engine = make_async_engine(settings.database_url)
+        engine = make_async_engine(settings.db.url)
         try:
             async with make_session_factory(engine)() as session:
                 with typer.progressbar(length=1, label="tiling") as bar:
@@ -84,7 +82,7 @@ def add(
                             panorama_id=panorama.id, title=title or {"vi": file.stem},
                             location=point, north_offset=north_offset))
                     lines.append(f"scene {scene.id} in tour {found.slug}: "
-                                 f"{settings.public_base_url}/tours/{found.id}")
+                                 f"{settings.server.public_base_url}/tours/{found.id}")
                 await session.commit()
                 return "\n".join(lines)
         finally:

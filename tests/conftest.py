@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from api import migrations
 from api.app import create_app
 from api.db import make_async_engine, make_session_factory
-from api.settings import Settings
+from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
 from geo.demo import load_demo
 from media.store import S3Store
 from tests.postgis_cluster import PostgisCluster
@@ -103,9 +103,10 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(env="development", secret_key=TEST_SECRET,
-                    database_url="sqlite:///unused.sqlite", media_url=f"file://{tmp_path}/media",
-                    public_base_url="http://testserver")
+    return Settings(server=ServerSettings(env="development", public_base_url="http://testserver"),
+                    auth=AuthSettings(secret_key=TEST_SECRET),
+                    db=DatabaseSettings(url="sqlite:///unused.sqlite"),
+                    media=MediaSettings(url=f"file://{tmp_path}/media"))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ DEMO_HOTEL = "becamex-hotel-new-city"
 
 async def load_demo_accounts(*, session: AsyncSession) -> int:
     """Adds the demo accounts when absent (never in production); gives how many were added."""
-    if get_settings().is_production:
+    if get_settings().server.is_production:
         return 0
     if await session.scalar(select(Account.id).where(Account.email == DEMO_EDITOR)):
         return 0

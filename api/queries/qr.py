@@ -71,7 +71,7 @@ class QrQueries:
         require_staff(info.context.actor)
         labels = await qr_service.sheet_labels(
             session=info.context.session, destination_id=int_key(destination_id, "Destination"),
-            public_base_url=info.context.settings.public_base_url)
+            public_base_url=info.context.settings.server.public_base_url)
         store = info.context.store
         if format is QrSheetFormat.PDF:
             documents = [(await asyncio.to_thread(sheet.pdf_sheet, labels, level=level), "pdf")]

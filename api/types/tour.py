@@ -22,7 +22,8 @@ def panorama_base(info: Info, panorama: media_models.Panorama) -> str:
     found = info.context.store.public_prefix_url(prefix)
     if found is not None:
         return found
-    return f"{info.context.settings.public_base_url.rstrip('/')}/panorama-tiles/{panorama.sha256}"
+    base = info.context.settings.server.public_base_url.rstrip("/")
+    return f"{base}/panorama-tiles/{panorama.sha256}"
 
 
 @strawberry.type(description="A tiled 360° image (content-addressed by its SHA-256).")
@@ -197,7 +198,7 @@ class Tour(Node):
 
     @strawberry.field(description="The page that shows the tour in Pannellum.")
     def viewer_url(self, info: Info) -> str:
-        return f"{info.context.settings.public_base_url.rstrip('/')}/tours/{self.model.id}"
+        return f"{info.context.settings.server.public_base_url.rstrip('/')}/tours/{self.model.id}"
 
     @strawberry.field
     async def scenes(self, info: Info) -> list[Scene]:
