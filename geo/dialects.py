@@ -52,6 +52,17 @@ def _args(element: FunctionElement[Any]) -> list[Any]:
     return list(element.clauses.clauses)
 
 
+def _spelled(cls: type[FunctionElement[Any]], **names: str) -> None:
+    """Compile cls, per dialect, as the function of that name with the same arguments (as
+    geoalchemy2's register_sqlite_mapping does)."""
+    for dialect, name in names.items():
+        def compile_as(element: FunctionElement[Any], compiler: SQLCompiler, *,
+                       _name: str = name, **kw: Any) -> str:
+            return f"{_name}({compiler.process(element.clauses, **kw)})"
+
+        compiles(cls, dialect)(compile_as)
+
+
 # -- a point given as lng/lat -------------------------------------------------------------
 
 class Point(FunctionElement[Any]):
@@ -93,16 +104,7 @@ def from_wkt(wkt: str, name: str) -> FromWkt:
     return FromWkt(bindparam(name, wkt), literal(SRID))
 
 
-@compiles(FromWkt, "postgresql")
-def _from_wkt_postgis(element: FromWkt, compiler: SQLCompiler, **kw: Any) -> str:
-    wkt, srid = _args(element)
-    return compiler.process(func.ST_GeomFromText(wkt, srid), **kw)
-
-
-@compiles(FromWkt, "sqlite")
-def _from_wkt_spatialite(element: FromWkt, compiler: SQLCompiler, **kw: Any) -> str:
-    wkt, srid = _args(element)
-    return compiler.process(func.GeomFromText(wkt, srid), **kw)
+_spelled(FromWkt, postgresql="ST_GeomFromText", sqlite="GeomFromText")
 
 
 # -- metres on the WGS84 ellipsoid --------------------------------------------------------
@@ -135,17 +137,7 @@ class LineLocatePoint(FunctionElement[float]):
     inherit_cache = True
 
 
-@compiles(LineLocatePoint, "postgresql")
-def _line_locate_postgis(element: LineLocatePoint, compiler: SQLCompiler, **kw: Any) -> str:
-    line, at = _args(element)
-    return compiler.process(func.ST_LineLocatePoint(line, at, type_=Float), **kw)
-
-
-@compiles(LineLocatePoint, "sqlite")
-def _line_locate_spatialite(element: LineLocatePoint, compiler: SQLCompiler,
-                            **kw: Any) -> str:
-    line, at = _args(element)
-    return compiler.process(func.ST_Line_Locate_Point(line, at, type_=Float), **kw)
+_spelled(LineLocatePoint, postgresql="ST_LineLocatePoint", sqlite="ST_Line_Locate_Point")
 
 
 # -- points in a box, through the spatial index -------------------------------------------

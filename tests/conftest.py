@@ -168,6 +168,20 @@ class StatementCounter:
         return len(self.statements)
 
 
+async def query_plans(connection: AsyncConnection, backend: str,
+                      counter: StatementCounter) -> list[str]:
+    """The plans of the SELECT statements a counter saw, as the backend explains them."""
+    statements = [(s, p) for s, p in zip(counter.statements, counter.parameters, strict=True)
+                  if s.lstrip().upper().startswith("SELECT")]
+    assert statements
+    prefix = "EXPLAIN " if backend == "postgis" else "EXPLAIN QUERY PLAN "
+    plans = []
+    for statement, parameters in statements:
+        rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
+        plans.append("\n".join(str(r[-1]) for r in rows))
+    return plans
+
+
 @pytest.fixture
 def count_statements(connection: AsyncConnection) -> Iterator[StatementCounter]:
     counter = StatementCounter()

@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from geo.geometry import GeoPoint
-from tests.conftest import StatementCounter
+from tests.conftest import StatementCounter, query_plans
 from tests.reference import geodesic_m
 from tests.tours.conftest import make_small_tour
 from tours import service as tour_service
@@ -53,15 +53,7 @@ async def test_scenes_near_use_the_spatial_index(
         assert metres <= 20_000.0
         assert abs(metres - geodesic_m(near.lat, near.lng, scene.lat or 0.0,
                                        scene.lng or 0.0)) < 0.005 * metres + 1.0
-    statements = [(s, p) for s, p in zip(count_statements.statements,
-                                         count_statements.parameters, strict=True)
-                  if s.lstrip().upper().startswith("SELECT")]
-    assert statements
-    plans = []
-    for statement, parameters in statements:
-        prefix = "EXPLAIN " if backend == "postgis" else "EXPLAIN QUERY PLAN "
-        rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
-        plans.append("\n".join(str(r[-1]) for r in rows))
+    plans = await query_plans(connection, backend, count_statements)
     index = "ix_scene_location_geog" if backend == "postgis" else "idx_scene_location"
     assert all(index in plan for plan in plans), "\n".join(plans)
     assert all("Seq Scan on scene" not in plan for plan in plans), "\n".join(plans)
