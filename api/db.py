@@ -80,16 +80,18 @@ def _spatialite_listener(module: str) -> Callable[[Any, Any], None]:
             ) from exc
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("SELECT load_extension(?)", (module,))
-        except Exception as exc:
-            raise SpatialiteMissing(
-                f"cannot load {module}: install Debian's libsqlite3-mod-spatialite"
-            ) from exc
+            try:
+                cursor.execute("SELECT load_extension(?)", (module,))
+            except Exception as exc:
+                raise SpatialiteMissing(
+                    f"cannot load {module}: install Debian's libsqlite3-mod-spatialite"
+                ) from exc
+            finally:
+                _allow_extensions(dbapi_connection, False)
+            for pragma in _PRAGMAS:
+                cursor.execute(f"PRAGMA {pragma}")
         finally:
-            _allow_extensions(dbapi_connection, False)
-        for pragma in _PRAGMAS:
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
+            cursor.close()
 
     return load
 

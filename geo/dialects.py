@@ -165,7 +165,7 @@ def _in_box_postgis(element: InBox, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(func.ST_Intersects(geom, envelope, type_=Boolean), **kw)
 
 
-def rtree_of(geom: Any) -> Any:
+def _rtree_of(geom: Any) -> Any:
     """SpatiaLite's R*Tree of a geometry column (`idx_<table>_<column>`, keyed by rowid)."""
     owner = geom.table
     return table(f"idx_{owner.name}_{geom.name}", column("pkid"), column("xmin"),
@@ -177,7 +177,7 @@ def _in_box_spatialite(element: InBox, compiler: SQLCompiler, **kw: Any) -> str:
     # R*Tree candidates by rowid (the integer primary key), then the exact X/Y check.
     geom, west, south, east, north = _args(element)
     (key,) = geom.table.primary_key.columns
-    rtree = rtree_of(geom)
+    rtree = _rtree_of(geom)
     candidates = select(rtree.c.pkid).where(
         rtree.c.xmin <= east, rtree.c.xmax >= west,
         rtree.c.ymin <= north, rtree.c.ymax >= south,

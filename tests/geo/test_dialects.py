@@ -75,22 +75,29 @@ async def test_line_locate_point_gives_the_fraction_along_the_line(
     assert fraction == pytest.approx(0.25, abs=1e-6)
 
 
+@pytest.mark.parametrize("boxes", [(BOX, BBox(105.5, 18.5, 105.8, 18.9))])
 async def test_in_box_and_planar_offset_agree_with_plain_arithmetic(
-        session: AsyncSession) -> None:
+        session: AsyncSession, boxes: tuple[BBox, ...]) -> None:
+    """Two boxes one after the other: the second statement comes from the compiled cache and
+    must still bind its own edges everywhere they are used."""
     everything = (await session.execute(
         select(Destination.id, Destination.lng, Destination.lat))).all()
-    inside = {i for i, lng, lat in everything
-              if BOX.west <= lng <= BOX.east and BOX.south <= lat <= BOX.north}
-    assert inside and len(inside) < len(everything)
-    in_box = dialects.in_box(Destination.location, BOX)
-    found = set((await session.execute(select(Destination.id).where(in_box))).scalars())
-    assert found == inside
-    outside = set((await session.execute(select(Destination.id).where(~in_box))).scalars())
-    assert outside == {i for i, _, _ in everything} - inside
-    offset = dialects.planar_offset(Destination.location, 106.65, 11.0)
-    for i, value, lng, lat in (await session.execute(
-            select(Destination.id, offset, Destination.lng, Destination.lat).where(in_box))):
-        assert value == pytest.approx(math.hypot(lng - 106.65, lat - 11.0), abs=1e-9), i
+    for box in boxes:
+        inside = {i for i, lng, lat in everything
+                  if box.west <= lng <= box.east and box.south <= lat <= box.north}
+        assert inside and len(inside) < len(everything)
+        in_box = dialects.in_box(Destination.location, box)
+        found = set((await session.execute(select(Destination.id).where(in_box))).scalars())
+        assert found == inside
+        outside = set((await session.execute(
+            select(Destination.id).where(~in_box))).scalars())
+        assert outside == {i for i, _, _ in everything} - inside
+        centre = ((box.west + box.east) / 2, (box.south + box.north) / 2)
+        offset = dialects.planar_offset(Destination.location, *centre)
+        for i, value, lng, lat in (await session.execute(select(
+                Destination.id, offset, Destination.lng, Destination.lat).where(in_box))):
+            assert value == pytest.approx(math.hypot(lng - centre[0], lat - centre[1]),
+                                          abs=1e-9), i
 
 
 async def test_near_candidates_hold_every_point_within_the_distance(
