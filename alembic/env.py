@@ -32,7 +32,7 @@ def run_migrations_online() -> None:
     if given is not None:
         _run(given)
         return
-    engine = make_sync_engine(context.config.attributes.get("url") or get_settings().database_url)
+    engine = make_sync_engine(context.config.attributes.get("url") or get_settings().db.url)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

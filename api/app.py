@@ -30,13 +30,14 @@ from api.errors import classify
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
 from api.media_routes import media_routes
+from api.media_store import store_for
 from api.operations import reads_only
 from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
 from core.health import ping_database
-from media.store import MediaStore, make_store
+from media.store import MediaStore
 
 log = logging.getLogger("tourism.api")
 
@@ -51,15 +52,15 @@ class GraphQLApp(GraphQL[Context, None]):
                  store: MediaStore,
                  read_sessions: async_sessionmaker[AsyncSession] | None = None):
         super().__init__(
-            build_schema(production=settings.is_production),
-            graphql_ide=None if settings.is_production else "graphiql",
+            build_schema(production=settings.server.is_production),
+            graphql_ide=None if settings.server.is_production else "graphiql",
             allow_queries_via_get=True,
         )
         self.settings = settings
         self.sessions = sessions
         self.read_sessions = read_sessions or sessions
         self.store = store
-        self.cursors = Cursors(settings.secret_key)
+        self.cursors = Cursors(settings.auth.secret_key)
         self.auth = make_auth_kit(settings)
 
     def encode_json(self, data: object) -> bytes:
@@ -70,7 +71,7 @@ class GraphQLApp(GraphQL[Context, None]):
                              ) -> GraphQLHTTPResponse:
         """The JSON answer; errors raised before execution (parse errors) get codes too."""
         if result.errors:
-            result.errors = [classify(e, production=self.settings.is_production)
+            result.errors = [classify(e, production=self.settings.server.is_production)
                              for e in result.errors]
         return process_result(result)
 
@@ -86,7 +87,7 @@ class GraphQLApp(GraphQL[Context, None]):
             context.loaders = make_loaders(context.session)
         work = super().execute_operation(request, request_adapter, request_data, context,
                                          root_value, sub_response)
-        return await within_time_limit(work, seconds=self.settings.operation_timeout_s,
+        return await within_time_limit(work, seconds=self.settings.limits.operation_timeout_s,
                                        session=context.session)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
@@ -113,18 +114,17 @@ def create_app(
     settings = settings or get_settings()
     owns_engine = engine is None and sessions is None
     if engine is None:
-        engine = make_async_engine(settings.database_url, pool_size=settings.db_pool_size,
-                                   statement_timeout_ms=settings.statement_timeout_ms)
+        engine = make_async_engine(settings.db.url, pool_size=settings.db.pool_size,
+                                   statement_timeout_ms=settings.db.statement_timeout_ms,
+                                   spatialite_module=settings.db.spatialite_module)
     read_sessions = None if sessions else make_session_factory(
         engine.execution_options(isolation_level="AUTOCOMMIT"))
     sessions = sessions or make_session_factory(engine)
-    store = make_store(settings.media_url, public_base_url=settings.public_base_url,
-                       secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
-                       media_public_url=settings.media_public_url, s3_region=settings.s3_region)
+    store = store_for(settings)
     graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
-    qr = QrRoutes(sessions=sessions, store=store,
-                  trust_forwarded_for=settings.trust_forwarded_for)
+    qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
+                  trust_forwarded_for=settings.server.trust_forwarded_for)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -150,9 +150,9 @@ def create_app(
             *qr.routes,
             *asset_routes(),
             *tour_routes(sessions=sessions, store=store,
-                         public_base_url=settings.public_base_url),
+                         public_base_url=settings.server.public_base_url),
         ],
-        middleware=[Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+        middleware=[Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                allow_methods=["GET", "POST"],
                                allow_headers=["content-type", "accept-language",
                                               "authorization", "x-api-key"]),

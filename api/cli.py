@@ -21,7 +21,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     import uvicorn
 
     settings = get_settings()
-    typer.echo(f"Serving on http://{host}:{port}/graphql ({settings.env})")
+    typer.echo(f"Serving on http://{host}:{port}/graphql ({settings.server.env})")
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True, log_level="info")
 
@@ -29,14 +29,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
 @app.command()
 def migrate(revision: str = typer.Argument("head")) -> None:
     """Migrate the database forward (to the latest revision by default)."""
-    migrations.upgrade(get_settings().database_url, revision)
+    migrations.upgrade(get_settings().db.url, revision)
     typer.echo(f"database at revision {revision}")
 
 
 @app.command()
 def downgrade(revision: str = typer.Argument(..., help='a revision, or "base"')) -> None:
     """Migrate the database back to a revision."""
-    migrations.downgrade(get_settings().database_url, revision)
+    migrations.downgrade(get_settings().db.url, revision)
     typer.echo(f"database at revision {revision}")
 
 
@@ -44,16 +44,14 @@ def downgrade(revision: str = typer.Argument(..., help='a revision, or "base"'))
 def seed(if_empty: bool = typer.Option(False, "--if-empty",
                                        help="only when there are no destinations yet")) -> None:
     """Load the demo data (destinations, tours, stops, QR codes)."""
+    from api.media_store import store_for
     from api.seed import seed_all
-    from media.store import make_store
 
     settings = get_settings()
-    store = make_store(settings.media_url, public_base_url=settings.public_base_url,
-                       secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
-                       media_public_url=settings.media_public_url, s3_region=settings.s3_region)
+    store = store_for(settings)
 
     async def run() -> int:
-        engine = make_async_engine(settings.database_url)
+        engine = make_async_engine(settings.db.url)
         try:
             async with make_session_factory(engine)() as session:
                 added = await seed_all(session=session, store=store, if_empty=if_empty)
@@ -84,7 +82,7 @@ def synthetic(count: int = typer.Option(10_000, min=1, max=5_000_000),
     """Add synthetic destinations spread over Vietnam (for benchmarks)."""
     from geo.synthetic import generate
 
-    engine = make_sync_engine(get_settings().database_url)
+    engine = make_sync_engine(get_settings().db.url)
     try:
         generate(engine, count, seed=seed)
     finally:

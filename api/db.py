@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import AdaptedConnection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import NullPool
 
-SPATIALITE_MODULE = os.environ.get("TOURISM_SPATIALITE_MODULE", "mod_spatialite")
+from api.settings import DatabaseSettings
 
 
 class SpatialiteMissing(RuntimeError):
@@ -53,48 +54,68 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _load_spatialite(dbapi_connection: Any) -> None:
-    try:
-        dbapi_connection.enable_load_extension(True)
-        dbapi_connection.load_extension(SPATIALITE_MODULE)
-        dbapi_connection.enable_load_extension(False)
-    except AttributeError as exc:  # Python built without loadable SQLite extensions
-        raise SpatialiteMissing(
-            "this Python's sqlite3 cannot load extensions; use Debian's python3 (see README)"
-        ) from exc
-    except Exception as exc:
-        raise SpatialiteMissing(
-            f"cannot load {SPATIALITE_MODULE}: install Debian's libsqlite3-mod-spatialite"
-        ) from exc
+_PRAGMAS = ("foreign_keys=ON", "busy_timeout=10000", "journal_mode=WAL", "synchronous=NORMAL")
 
 
-def _sqlite_pragmas(cursor: Any) -> None:
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+def _allow_extensions(dbapi_connection: Any, allowed: bool) -> None:
+    # aiosqlite's adapter has no enable_load_extension: run it on the driver's connection.
+    if isinstance(dbapi_connection, AdaptedConnection):
+        dbapi_connection.run_async(lambda conn: conn.enable_load_extension(allowed))
+    else:
+        dbapi_connection.enable_load_extension(allowed)
 
 
-def make_sync_engine(url: str, **kwargs: Any) -> Engine:
+def _spatialite_listener(module: str) -> Callable[[Any, Any], None]:
+    """The "connect" listener of both SQLite engines (pysqlite and aiosqlite): loads the
+    SpatiaLite module, then sets the pragmas. (geoalchemy2's load_spatialite needs
+    SPATIALITE_LIBRARY_PATH, calls the sqlite3 API that the aiosqlite adapter lacks, and
+    creates SpatiaLite's metadata tables, which the migrations create on purpose.)"""
+
+    def load(dbapi_connection: Any, _record: Any) -> None:
+        try:
+            _allow_extensions(dbapi_connection, True)
+        except AttributeError as exc:  # Python built without loadable SQLite extensions
+            raise SpatialiteMissing(
+                "this Python's sqlite3 cannot load extensions; use Debian's python3 (see README)"
+            ) from exc
+        cursor = dbapi_connection.cursor()
+        try:
+            try:
+                cursor.execute("SELECT load_extension(?)", (module,))
+            except Exception as exc:
+                raise SpatialiteMissing(
+                    f"cannot load {module}: install Debian's libsqlite3-mod-spatialite"
+                ) from exc
+            finally:
+                _allow_extensions(dbapi_connection, False)
+            for pragma in _PRAGMAS:
+                cursor.execute(f"PRAGMA {pragma}")
+        finally:
+            cursor.close()
+
+    return load
+
+
+def _default_spatialite_module() -> str:
+    return DatabaseSettings().spatialite_module  # read when an engine is made, not at import
+
+
+def make_sync_engine(url: str, *, spatialite_module: str | None = None,
+                     **kwargs: Any) -> Engine:
     """A synchronous engine; SpatiaLite is loaded on every new SQLite connection."""
     url = sync_url(url)
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
     _ensure_sqlite_folder(url)
     engine = create_engine(url, **kwargs)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        _load_spatialite(dbapi_connection)
-        cursor = dbapi_connection.cursor()
-        _sqlite_pragmas(cursor)
-        cursor.close()
-
+    event.listen(engine, "connect",
+                 _spatialite_listener(spatialite_module or _default_spatialite_module()))
     return engine
 
 
 def make_async_engine(
-    url: str, *, pool_size: int = 5, statement_timeout_ms: int = 0, **kwargs: Any
+    url: str, *, pool_size: int = 5, statement_timeout_ms: int = 0,
+    spatialite_module: str | None = None, **kwargs: Any
 ) -> AsyncEngine:
     """An asynchronous engine for the web app, made once per process (JSON read by orjson:
     a page of destinations decodes hundreds of JSON documents)."""
@@ -114,24 +135,8 @@ def make_async_engine(
         )
     _ensure_sqlite_folder(url)
     engine = create_async_engine(url, **kwargs)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        async def _setup(conn: Any) -> None:
-            await conn.enable_load_extension(True)
-            try:
-                await conn.load_extension(SPATIALITE_MODULE)
-            except Exception as exc:
-                raise SpatialiteMissing(
-                    f"cannot load {SPATIALITE_MODULE}: install Debian's libsqlite3-mod-spatialite"
-                ) from exc
-            await conn.enable_load_extension(False)
-            for pragma in ("foreign_keys=ON", "busy_timeout=10000", "journal_mode=WAL",
-                           "synchronous=NORMAL"):
-                await conn.execute(f"PRAGMA {pragma}")
-
-        dbapi_connection.run_async(_setup)
-
+    event.listen(engine.sync_engine, "connect",
+                 _spatialite_listener(spatialite_module or _default_spatialite_module()))
     return engine
 
 

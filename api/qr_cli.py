@@ -20,14 +20,14 @@ qr_app = typer.Typer(help="QR codes of the audio guides.", no_args_is_help=True)
 
 async def _labels(destination: str) -> tuple[str, list[Label]]:
     settings = get_settings()
-    engine = make_async_engine(settings.database_url)
+    engine = make_async_engine(settings.db.url)
     try:
         async with make_session_factory(engine)() as session:
             found = await geo_service.find_destination(session=session, slug_or_id=destination)
             if found is None:
                 raise typer.BadParameter(f"no destination {destination!r} (give a slug or an id)")
             labels = await qr_service.sheet_labels(session=session, destination_id=found.id,
-                                                   public_base_url=settings.public_base_url)
+                                                   public_base_url=settings.server.public_base_url)
             return found.slug, labels
     finally:
         await engine.dispose()

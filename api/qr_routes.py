@@ -15,8 +15,6 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -25,6 +23,7 @@ from starlette.routing import Route
 
 from api.qr_page import Page, render_page, render_problem, scan_data
 from api.ratelimit import RATE_LIMITED, TokenBuckets, client_address, too_many
+from api.settings import QrSettings
 from core.language import language_chain
 from media.store import MediaStore
 from qr.models import Channel, TargetKind
@@ -38,15 +37,6 @@ CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
 MAX_PENDING_KEYS = 100_000
 
 
-class QrSettings(BaseSettings):
-    """Tuning of the scan endpoint, from `TOURISM_QR_*` variables."""
-
-    model_config = SettingsConfigDict(env_prefix="TOURISM_QR_", extra="ignore")
-
-    rate_per_minute: float = Field(default=120.0, gt=0)
-    burst: int = Field(default=40, ge=1)
-    cache_seconds: float = Field(default=5.0, ge=0)
-    flush_seconds: float = Field(default=2.0, ge=0)
 
 
 class ScanBuffer:

@@ -1,11 +1,17 @@
-"""Service configuration, read from `TOURISM_*` environment variables only."""
+"""Service configuration, read from `TOURISM_*` environment variables only.
+
+One small class per concern, each with its own prefix (tipg's settings.py); a field whose
+documented variable does not carry its class's prefix names that variable itself
+(`validation_alias`). `Settings` gathers them and holds the checks that span concerns, such
+as refusing a placeholder secret or SQLite in production; `get_settings()` reads it once.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -14,56 +20,142 @@ PLACEHOLDER_SECRETS = frozenset(
 DEVELOPMENT_SECRET = "dev-secret-key"
 
 
-class Settings(BaseSettings):
-    """Everything the service reads from its environment."""
+def _config(prefix: str) -> SettingsConfigDict:
+    # populate_by_name: aliased fields can be given by name too (pydantic >= 2.9, as pinned)
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", populate_by_name=True)
 
-    model_config = SettingsConfigDict(env_prefix="TOURISM_", extra="ignore")
+
+class ServerSettings(BaseSettings):
+    """How the app is served: `TOURISM_ENV`, `TOURISM_PUBLIC_BASE_URL`, `TOURISM_CORS_ORIGINS`,
+    `TOURISM_TRUST_FORWARDED_FOR`."""
+
+    model_config = _config("TOURISM_")
 
     env: Literal["development", "production"] = "development"
-    database_url: str = "sqlite:///var/tourism.sqlite"
-    media_url: str = "file://var/media"
-    s3_endpoint_url: str | None = None
-    s3_region: str = "ap-southeast-1"
-    media_public_url: str | None = None
+    #: What QR codes and local media URLs use.
     public_base_url: str = "http://127.0.0.1:8000"
-    secret_key: str = DEVELOPMENT_SECRET
     cors_origins: list[str] = Field(default_factory=list)
-    #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
-    statement_timeout_ms: int = Field(default=5000, ge=0)
-    db_pool_size: int = Field(default=5, ge=1, le=100)
-    # -- accounts and abuse limits (issue 5; the same limits are set at the edge in
-    #    serverless.yml) -------------------------------------------------------------------
-    access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
-    refresh_token_ttl_s: int = Field(default=30 * 86400, ge=300, le=90 * 86400)
-    #: Requests per minute and burst, per client address / per account or API key.
-    rate_limit_client_per_minute: int = Field(default=600, ge=1)
-    rate_limit_client_burst: int = Field(default=120, ge=1)
-    rate_limit_account_per_minute: int = Field(default=1200, ge=1)
-    rate_limit_account_burst: int = Field(default=200, ge=1)
-    #: Failed sign-ins allowed per e-mail address per 15 minutes.
-    login_failures_per_15_min: int = Field(default=10, ge=1)
-    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
-    #: Wall-clock limit of one GraphQL operation, in seconds.
-    operation_timeout_s: float = Field(default=10.0, gt=0)
     #: Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     trust_forwarded_for: bool = False
-
-    @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        if self.env == "production":
-            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
-                raise ValueError(
-                    "TOURISM_SECRET_KEY must be set to a random value of at least 32 characters "
-                    "in production"
-                )
-            if self.database_url.startswith("sqlite"):
-                raise ValueError("production needs a PostgreSQL TOURISM_DATABASE_URL, not SQLite")
-        return self
 
     @property
     def is_production(self) -> bool:
         """Whether the service runs in production mode."""
         return self.env == "production"
+
+
+class DatabaseSettings(BaseSettings):
+    """The database: `TOURISM_DATABASE_URL`, `TOURISM_DB_POOL_SIZE`,
+    `TOURISM_STATEMENT_TIMEOUT_MS`, `TOURISM_SPATIALITE_MODULE`."""
+
+    model_config = _config("TOURISM_DATABASE_")
+
+    url: str = "sqlite:///var/tourism.sqlite"
+    pool_size: int = Field(default=5, ge=1, le=100, validation_alias="TOURISM_DB_POOL_SIZE")
+    #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
+    statement_timeout_ms: int = Field(default=5000, ge=0,
+                                      validation_alias="TOURISM_STATEMENT_TIMEOUT_MS")
+    #: What SQLite loads as SpatiaLite (a name on the library path, or a file).
+    spatialite_module: str = Field(default="mod_spatialite",
+                                   validation_alias="TOURISM_SPATIALITE_MODULE")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the URL points at SQLite/SpatiaLite."""
+        return self.url.startswith("sqlite")
+
+
+class MediaSettings(BaseSettings):
+    """Where media live: `TOURISM_MEDIA_URL` (`file://...` or `s3://bucket/prefix`) and
+    `TOURISM_MEDIA_PUBLIC_URL` (a CDN base URL)."""
+
+    model_config = _config("TOURISM_MEDIA_")
+
+    url: str = "file://var/media"
+    public_url: str | None = None
+
+
+class S3Settings(BaseSettings):
+    """The S3 client of the media store: `TOURISM_S3_ENDPOINT_URL`, `TOURISM_S3_REGION`."""
+
+    model_config = _config("TOURISM_S3_")
+
+    endpoint_url: str | None = None
+    region: str = "ap-southeast-1"
+
+
+class AuthSettings(BaseSettings):
+    """Signing and sign-in lifetimes: `TOURISM_SECRET_KEY`, `TOURISM_ACCESS_TOKEN_TTL_S`,
+    `TOURISM_REFRESH_TOKEN_TTL_S`."""
+
+    model_config = _config("TOURISM_")
+
+    secret_key: str = DEVELOPMENT_SECRET
+    access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
+    refresh_token_ttl_s: int = Field(default=30 * 86400, ge=300, le=90 * 86400)
+
+    @property
+    def is_placeholder(self) -> bool:
+        """Whether the secret is a known placeholder or too short for production."""
+        return (self.secret_key.strip().lower() in PLACEHOLDER_SECRETS
+                or len(self.secret_key) < 32)
+
+
+class LimitSettings(BaseSettings):
+    """Abuse limits of the API (serverless.yml sets the same at the edge):
+    `TOURISM_RATE_LIMIT_*`, `TOURISM_LOGIN_FAILURES_PER_15_MIN`, `TOURISM_MAX_BODY_BYTES`,
+    `TOURISM_OPERATION_TIMEOUT_S`."""
+
+    model_config = _config("TOURISM_RATE_LIMIT_")
+
+    #: Requests per minute and burst, per client address / per account or API key.
+    client_per_minute: int = Field(default=600, ge=1)
+    client_burst: int = Field(default=120, ge=1)
+    account_per_minute: int = Field(default=1200, ge=1)
+    account_burst: int = Field(default=200, ge=1)
+    #: Failed sign-ins allowed per e-mail address per 15 minutes.
+    login_failures_per_15_min: int = Field(default=10, ge=1,
+                                           validation_alias="TOURISM_LOGIN_FAILURES_PER_15_MIN")
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024,
+                                validation_alias="TOURISM_MAX_BODY_BYTES")
+    #: Wall-clock limit of one GraphQL operation, in seconds.
+    operation_timeout_s: float = Field(default=10.0, gt=0,
+                                       validation_alias="TOURISM_OPERATION_TIMEOUT_S")
+
+
+class QrSettings(BaseSettings):
+    """Tuning of the scan endpoint, from `TOURISM_QR_*` variables."""
+
+    model_config = _config("TOURISM_QR_")
+
+    rate_per_minute: float = Field(default=120.0, gt=0)
+    burst: int = Field(default=40, ge=1)
+    cache_seconds: float = Field(default=5.0, ge=0)
+    flush_seconds: float = Field(default=2.0, ge=0)
+
+
+class Settings(BaseModel):
+    """Everything the service reads from its environment, by concern."""
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    s3: S3Settings = Field(default_factory=S3Settings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    qr: QrSettings = Field(default_factory=QrSettings)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.server.is_production:
+            if self.auth.is_placeholder:
+                raise ValueError(
+                    "TOURISM_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production"
+                )
+            if self.db.is_sqlite:
+                raise ValueError("production needs a PostgreSQL TOURISM_DATABASE_URL, not SQLite")
+        return self
 
 
 @lru_cache(maxsize=1)

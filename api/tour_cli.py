@@ -11,11 +11,11 @@ import typer
 
 from accounts.permissions import Actor, Role
 from api.db import make_async_engine, make_session_factory
+from api.media_store import store_for
 from api.settings import get_settings
 from core.errors import DomainError
 from geo.geometry import GeoPoint
 from media import service as media_service
-from media.store import make_store
 from tours import service as tour_service
 
 panorama_app = typer.Typer(help="360° panoramas: add them to the store and to tours.",
@@ -36,14 +36,12 @@ def add(
 ) -> None:
     """Check and tile a JPEG/PNG/WebP equirectangular panorama; optionally add it as a scene."""
     settings = get_settings()
-    store = make_store(settings.media_url, public_base_url=settings.public_base_url,
-                       secret_key=settings.secret_key, s3_endpoint_url=settings.s3_endpoint_url,
-                       media_public_url=settings.media_public_url, s3_region=settings.s3_region)
+    store = store_for(settings)
     data = file.read_bytes()
     lock = threading.Lock()
 
     async def run() -> str:
-        engine = make_async_engine(settings.database_url)
+        engine = make_async_engine(settings.db.url)
         try:
             async with make_session_factory(engine)() as session:
                 with typer.progressbar(length=1, label="tiling") as bar:
@@ -69,7 +67,7 @@ def add(
                         location=GeoPoint(lat=lat, lng=lng)
                         if lat is not None and lng is not None else None)
                     lines.append(f"scene {scene.id} in tour {found.slug}: "
-                                 f"{settings.public_base_url}/tours/{found.id}")
+                                 f"{settings.server.public_base_url}/tours/{found.id}")
                 await session.commit()
                 return "\n".join(lines)
         finally:

@@ -216,14 +216,15 @@ def _bare_steps(conn: Any, spec: dict[str, Any], work: Workload) -> dict[str, St
 
 
 async def _measure(url: str, spec: dict[str, Any], work: Workload) -> None:
-    from api.settings import Settings
+    from api.settings import AuthSettings, DatabaseSettings, LimitSettings, ServerSettings, Settings
 
     unlimited = 10**9  # the rate limits must never answer 429 to this single caller
-    settings = Settings(database_url=url, env="production", secret_key=secrets.token_hex(20),
-                        rate_limit_client_per_minute=unlimited,
-                        rate_limit_client_burst=unlimited,
-                        rate_limit_account_per_minute=unlimited,
-                        rate_limit_account_burst=unlimited)
+    settings = Settings(server=ServerSettings(env="production"), db=DatabaseSettings(url=url),
+                        auth=AuthSettings(secret_key=secrets.token_hex(20)),
+                        limits=LimitSettings(client_per_minute=unlimited,
+                                             client_burst=unlimited,
+                                             account_per_minute=unlimited,
+                                             account_burst=unlimited))
     conn = await psycopg.AsyncConnection.connect(data.libpq_url(url), autocommit=True)
     steps, engines, view = _app_steps(url, work, settings)
     for kind in (NEARBY, AREA):

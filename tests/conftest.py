@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from api import migrations
 from api.app import create_app
 from api.db import make_async_engine, make_session_factory
-from api.settings import Settings
+from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
 from geo.demo import load_demo
 from media.store import LocalStore, MediaStore, S3Store
 from tests.postgis_cluster import PostgisCluster
@@ -103,9 +103,10 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(env="development", secret_key=TEST_SECRET,
-                    database_url="sqlite:///unused.sqlite", media_url=f"file://{tmp_path}/media",
-                    public_base_url="http://testserver")
+    return Settings(server=ServerSettings(env="development", public_base_url="http://testserver"),
+                    auth=AuthSettings(secret_key=TEST_SECRET),
+                    db=DatabaseSettings(url="sqlite:///unused.sqlite"),
+                    media=MediaSettings(url=f"file://{tmp_path}/media"))
 
 
 @pytest.fixture(scope="session")
@@ -175,6 +176,20 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+async def query_plans(connection: AsyncConnection, backend: str,
+                      counter: StatementCounter) -> list[str]:
+    """The plans of the SELECT statements a counter saw, as the backend explains them."""
+    statements = [(s, p) for s, p in zip(counter.statements, counter.parameters, strict=True)
+                  if s.lstrip().upper().startswith("SELECT")]
+    assert statements
+    prefix = "EXPLAIN " if backend == "postgis" else "EXPLAIN QUERY PLAN "
+    plans = []
+    for statement, parameters in statements:
+        rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
+        plans.append("\n".join(str(r[-1]) for r in rows))
+    return plans
 
 
 @pytest.fixture

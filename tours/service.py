@@ -7,17 +7,16 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Float, column, func, literal, select, table
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
-from geo import dialects
 from geo import service as geo_service
-from geo.geometry import GeoPoint, check_point, circle_bbox
+from geo.geometry import GeoPoint, check_point
 from geo.models import Destination
+from geo.nearest import nearest
 from media.models import Panorama
 from media.service import get_panoramas
 from tours.errors import TourError
@@ -192,32 +191,14 @@ async def hotspots_of_scenes(*, session: AsyncSession, scene_ids: Sequence[int]
     return grouped
 
 
-_RTREE = table("idx_scene_location", column("pkid"), column("xmin"), column("xmax"),
-               column("ymin"), column("ymax"))
-
-
 async def scenes_near(*, session: AsyncSession, near: GeoPoint, radius_m: float,
                       first: int = 20) -> list[tuple[Scene, float]]:
     """Scenes of published tours within radius_m of a point, nearest first, with metres."""
     first = max(1, min(first, MAX_SCENES_NEAR))
     published = Scene.tour_id.in_(select(Tour.id).where(Tour.status == "published"))
-    where: Any
-    if dialects.dialect_of(session) == "postgresql":
-        point = dialects.point_postgis(near.lng, near.lat)
-        distance = dialects.distance_postgis(Scene.location, point)
-        where = func.ST_DWithin(dialects.geography(Scene.location), dialects.geography(point),
-                                literal(radius_m, Float))
-    else:
-        point = dialects.point_spatialite(near.lng, near.lat)
-        distance = dialects.distance_spatialite(Scene.location, point)
-        box = circle_bbox(near, radius_m)
-        where = Scene.id.in_(select(_RTREE.c.pkid).where(
-            _RTREE.c.xmin <= box.east, _RTREE.c.xmax >= box.west,
-            _RTREE.c.ymin <= box.north, _RTREE.c.ymax >= box.south)) & (distance <= radius_m)
-    stmt = (select(Scene, distance.label("distance"))
-            .where(where, published, Scene.location.is_not(None))
-            .order_by(distance, Scene.id).limit(first))
-    return [(s, float(d)) for s, d in (await session.execute(stmt)).all()]
+    return await nearest(session=session, entity=Scene, location=Scene.location, near=near,
+                         radius_m=radius_m, limit=first,
+                         where=[published, Scene.location.is_not(None)])
 
 
 async def viewer_scenes_of_tours(*, session: AsyncSession, tours: Sequence[Tour]

@@ -25,7 +25,7 @@ api_keys = typer.Typer(help="Read-only API keys of kiosks and partner apps.",
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
-        engine = make_async_engine(get_settings().database_url)
+        engine = make_async_engine(get_settings().db.url)
         try:
             async with make_session_factory(engine)() as session:
                 result = await work(session)

@@ -21,7 +21,7 @@ DEMO_HOTEL = "becamex-hotel-new-city"
 
 async def load_demo_accounts(*, session: AsyncSession) -> int:
     """Adds the demo accounts when absent (never in production); gives how many were added."""
-    if get_settings().is_production:
+    if get_settings().server.is_production:
         return 0
     if await accounts.get_account_by_email(session=session, email=DEMO_EDITOR) is not None:
         return 0

@@ -96,10 +96,10 @@ class AuthKit:
 def make_auth_kit(settings: Settings) -> AuthKit:
     """The app's AuthKit for its settings."""
     return AuthKit(
-        signer=TokenSigner(settings.secret_key, access_ttl_s=settings.access_token_ttl_s),
-        login_failures=TokenBuckets(per_minute=settings.login_failures_per_15_min / 15,
-                                    burst=settings.login_failures_per_15_min),
-        refresh_ttl_s=settings.refresh_token_ttl_s,
+        signer=TokenSigner(settings.auth.secret_key, access_ttl_s=settings.auth.access_token_ttl_s),
+        login_failures=TokenBuckets(per_minute=settings.limits.login_failures_per_15_min / 15,
+                                    burst=settings.limits.login_failures_per_15_min),
+        refresh_ttl_s=settings.auth.refresh_token_ttl_s,
     )
 
 
@@ -107,15 +107,15 @@ def request_protection(settings: Settings, sessions: async_sessionmaker[AsyncSes
                        signer: TokenSigner) -> list[Middleware]:
     """The middleware between CORS and the routes, outermost first: the per-client rate limit,
     size and type checks, authentication, then the per-account (or API key) rate limit."""
-    per_client = TokenBuckets(per_minute=settings.rate_limit_client_per_minute,
-                              burst=settings.rate_limit_client_burst)
-    per_account = TokenBuckets(per_minute=settings.rate_limit_account_per_minute,
-                               burst=settings.rate_limit_account_burst)
-    trust = settings.trust_forwarded_for
+    per_client = TokenBuckets(per_minute=settings.limits.client_per_minute,
+                              burst=settings.limits.client_burst)
+    per_account = TokenBuckets(per_minute=settings.limits.account_per_minute,
+                               burst=settings.limits.account_burst)
+    trust = settings.server.trust_forwarded_for
     return [
         Middleware(RateLimit, buckets=per_client, which="client",
                    key_of=lambda scope: client_address(scope, trust_forwarded_for=trust)),
-        Middleware(RequestGuard, max_body_bytes=settings.max_body_bytes),
+        Middleware(RequestGuard, max_body_bytes=settings.limits.max_body_bytes),
         Middleware(Authentication, sessions=sessions, signer=signer),
         Middleware(RateLimit, buckets=per_account, which="account", key_of=account_key),
     ]

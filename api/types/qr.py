@@ -59,7 +59,7 @@ class QrCode:
 
     @strawberry.field(description="The URL the symbol encodes.")
     def url(self, info: Info) -> str:
-        return scan_url(info.context.settings.public_base_url, self.model.code)
+        return scan_url(info.context.settings.server.public_base_url, self.model.code)
 
     @strawberry.field
     def enabled(self) -> bool:
@@ -104,7 +104,7 @@ class QrCode:
     @strawberry.field(description="The symbol as PNG or SVG, size in pixels (64..1024).")
     def image(self, info: Info, format: QrImageFormat = QrImageFormat.SVG, size: int = 512,
               level: ErrorCorrection = ErrorCorrection.M) -> QrImage:
-        url = scan_url(info.context.settings.public_base_url, self.model.code)
+        url = scan_url(info.context.settings.server.public_base_url, self.model.code)
         size = min(size, MAX_IMAGE_PX)
         if format is QrImageFormat.PNG:
             data = images.png(url, size_px=size, level=level)

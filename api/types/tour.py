@@ -18,8 +18,8 @@ Info = strawberry.Info[Context, None]
 
 def panorama_base(info: Info, panorama: media_models.Panorama) -> str:
     """The URL of a panorama's folder: the store's public URL, else the app's redirects."""
-    return viewers.panorama_base_url(info.context.store, info.context.settings.public_base_url,
-                                     panorama)
+    return viewers.panorama_base_url(
+        info.context.store, info.context.settings.server.public_base_url, panorama)
 
 
 @strawberry.type(description="A tiled 360° image (content-addressed by its SHA-256).")
@@ -194,7 +194,7 @@ class Tour(Node):
 
     @strawberry.field(description="The page that shows the tour in Pannellum.")
     def viewer_url(self, info: Info) -> str:
-        return f"{info.context.settings.public_base_url.rstrip('/')}/tours/{self.model.id}"
+        return f"{info.context.settings.server.public_base_url.rstrip('/')}/tours/{self.model.id}"
 
     @strawberry.field
     async def scenes(self, info: Info) -> list[Scene]:

@@ -266,8 +266,8 @@ def test_the_catalogue_has_at_least_forty_rows() -> None:
 
 @pytest.fixture
 def store(settings: Settings) -> MediaStore:
-    return make_store(settings.media_url, public_base_url=settings.public_base_url,
-                      secret_key=settings.secret_key)
+    return make_store(settings.media.url, public_base_url=settings.server.public_base_url,
+                      secret_key=settings.auth.secret_key)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])

@@ -21,7 +21,14 @@ from sqlalchemy.pool import NullPool
 
 from api.app import create_app
 from api.db import make_async_engine
-from api.settings import Settings
+from api.settings import (
+    AuthSettings,
+    DatabaseSettings,
+    LimitSettings,
+    MediaSettings,
+    ServerSettings,
+    Settings,
+)
 from tests.accounts.helpers import add_person, codes
 from tests.api.test_catalogue import ALIASES, DEEP, FRAGMENT_BOMB, TOKEN_FLOOD
 from tests.conftest import TEST_SECRET
@@ -30,12 +37,13 @@ LIST = "{ destinations(first: 2) { edges { node { id name } } } }"
 UNREACHABLE = "postgresql+psycopg://nobody:nothing@127.0.0.1:9/none"
 
 
-def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"env": "development", "secret_key": TEST_SECRET,
-                              "database_url": "sqlite:///unused.sqlite",
-                              "media_url": f"file://{tmp_path}/media",
-                              "public_base_url": "http://testserver", **overrides}
-    return Settings(**values)
+def settings_for(tmp_path: Path, *, env: Any = "development",
+                 database_url: str = "sqlite:///unused.sqlite", **limits: Any) -> Settings:
+    return Settings(server=ServerSettings(env=env, public_base_url="http://testserver"),
+                    auth=AuthSettings(secret_key=TEST_SECRET),
+                    db=DatabaseSettings(url=database_url),
+                    media=MediaSettings(url=f"file://{tmp_path}/media"),
+                    limits=LimitSettings(**limits))
 
 
 async def post(app: Any, query: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -90,8 +98,8 @@ async def test_rate_limits_per_client_and_per_account(
     tmp_path: Path, sessions: async_sessionmaker[AsyncSession], connection: AsyncConnection,
     session: AsyncSession,
 ) -> None:
-    settings = settings_for(tmp_path, rate_limit_client_per_minute=1, rate_limit_client_burst=6,
-                            rate_limit_account_per_minute=1, rate_limit_account_burst=2)
+    settings = settings_for(tmp_path, client_per_minute=1, client_burst=6,
+                            account_per_minute=1, account_burst=2)
     app = create_app(settings, engine=connection.engine, sessions=sessions)
     editor = await add_person(session, "editor")
     # the account's bucket (2) empties before the client's (6)
@@ -130,8 +138,7 @@ def free_port() -> int:
 def live_server(tmp_path: Path, database_url: str) -> Iterator[str]:
     """The app on a real uvicorn server on a loopback port, with its own engine."""
     settings = settings_for(tmp_path, database_url=database_url,
-                            rate_limit_client_per_minute=100_000,
-                            rate_limit_client_burst=100_000)
+                            client_per_minute=100_000, client_burst=100_000)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))

@@ -4,7 +4,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Settings
+from api.settings import AuthSettings, DatabaseSettings, ServerSettings, Settings
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
@@ -27,10 +27,11 @@ async def test_get_queries_work_for_caches(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize("secret", ["", "changeme", "dev-secret-key", "short"])
 def test_production_refuses_placeholder_secrets(secret: str) -> None:
     with pytest.raises(ValidationError):
-        Settings(env="production", secret_key=secret,
-                 database_url="postgresql+psycopg://u@db/tourism")
+        Settings(server=ServerSettings(env="production"), auth=AuthSettings(secret_key=secret),
+                 db=DatabaseSettings(url="postgresql+psycopg://u@db/tourism"))
 
 
 def test_production_refuses_sqlite() -> None:
     with pytest.raises(ValidationError):
-        Settings(env="production", secret_key="x" * 40, database_url="sqlite:///x.sqlite")
+        Settings(server=ServerSettings(env="production"), auth=AuthSettings(secret_key="x" * 40),
+                 db=DatabaseSettings(url="sqlite:///x.sqlite"))

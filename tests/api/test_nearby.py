@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from core.paging import PageRequest
 from geo.geometry import GeoPoint
 from geo.spatial import nearby_destinations
-from tests.conftest import StatementCounter, graphql
+from tests.conftest import StatementCounter, graphql, query_plans
 from tests.reference import demo_records, geodesic_m
 
 NEARBY = """
@@ -144,15 +144,7 @@ async def test_nearby_uses_the_spatial_index(
     page = await nearby_destinations(session=session, near=GeoPoint(lat=18.67, lng=105.68),
                                      radius_m=20_000.0, flt=None, page=PageRequest(first=5))
     assert len(page.items) == 5
-    statements = [(s, p) for s, p in zip(count_statements.statements,
-                                         count_statements.parameters, strict=True)
-                  if s.lstrip().upper().startswith("SELECT")]
-    assert statements
-    plans = []
-    for statement, parameters in statements:
-        prefix = "EXPLAIN " if backend == "postgis" else "EXPLAIN QUERY PLAN "
-        rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
-        plans.append("\n".join(str(r[-1]) for r in rows))
+    plans = await query_plans(connection, backend, count_statements)
     index = "ix_destination_location_geog" if backend == "postgis" else "idx_destination_location"
     assert all(index in plan for plan in plans), "\n".join(plans)
     assert all("Seq Scan on destination" not in plan for plan in plans), "\n".join(plans)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from api.settings import Settings
+from api.settings import MediaSettings, S3Settings, Settings
 from api.types.common import to_global_id
 from media.models import MediaObject, Panorama
 from media.store import S3Store
@@ -116,8 +116,9 @@ async def test_configs_on_s3_answer_over_http_through_a_cdn_url_and_signed_redir
     small = await make_small_tour(session, s3_store)
     for public_url in (cdn_url, None):
         s3_settings = settings.model_copy(update={
-            "media_url": f"s3://{s3_store.bucket}/{s3_store.prefix}",
-            "s3_endpoint_url": s3_endpoint, "media_public_url": public_url})
+            "media": MediaSettings(url=f"s3://{s3_store.bucket}/{s3_store.prefix}",
+                                   public_url=public_url),
+            "s3": S3Settings(endpoint_url=s3_endpoint)})
         app = staff_app(s3_settings, connection, sessions)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:

@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from api import migrations
 from api.app import create_app
 from api.db import make_async_engine
-from api.settings import Settings
+from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
 from api.types.common import to_global_id
 from geo.demo import load_demo
 from media.store import LocalStore
@@ -65,8 +65,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     url = f"sqlite:///{folder / 'viewer.sqlite'}"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(env="development", secret_key=TEST_SECRET, database_url=url,
-                        media_url=f"file://{folder}/media", public_base_url=base)
+    settings = Settings(server=ServerSettings(env="development", public_base_url=base),
+                        auth=AuthSettings(secret_key=TEST_SECRET), db=DatabaseSettings(url=url),
+                        media=MediaSettings(url=f"file://{folder}/media"))
     migrations.upgrade(url)
     store = LocalStore(folder / "media", public_base_url=base, secret_key=TEST_SECRET)
     ids = asyncio.run(_prepare(url, store))
