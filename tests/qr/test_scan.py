@@ -172,7 +172,8 @@ async def test_the_scan_limit_honours_trust_forwarded_for(
     settings: Settings, sessions: async_sessionmaker[AsyncSession],
     connection: AsyncConnection, session: AsyncSession, trusted: bool,
 ) -> None:
-    app = create_app(settings.model_copy(update={"trust_forwarded_for": trusted}),
+    app = create_app(settings.model_copy(update={
+        "server": settings.server.model_copy(update={"trust_forwarded_for": trusted})}),
                      engine=connection.engine, sessions=sessions)
     guide = await make_guide_stop(session, app.state.store)
     app.state.qr.limiter = TokenBuckets(per_minute=1, burst=2)
