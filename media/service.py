@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +17,10 @@ from media.errors import PanoramaError
 from media.errors import PanoramaErrorCode as Code
 from media.images import CONTENT_TYPES, FORMATS, PixelBudget, probe
 from media.models import MediaObject, Panorama, UploadStatus
-from media.panorama import Progress, TiledPanorama, sha256_of, tile_panorama
 from media.store import MediaStore, PresignedPost
+
+if TYPE_CHECKING:
+    from media.panorama import Progress, TiledPanorama
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 UPLOAD_EXPIRY_S = 600
@@ -54,6 +57,8 @@ async def add_panorama(
     budget: PixelBudget | None = None, progress: Progress | None = None,
 ) -> tuple[Panorama, bool]:
     """The panorama of an image (tiled into the store when new) and whether it was created."""
+    from media.panorama import sha256_of, tile_panorama  # OpenCV loads only where it tiles
+
     require_staff(actor)
     existing = await panorama_by_sha(session=session, sha256=sha256_of(data))
     if existing is not None:
