@@ -29,3 +29,17 @@ def upgrade(url: str, revision: str = "head") -> None:
 def downgrade(url: str, revision: str) -> None:
     """Migrates the database back to a revision ("base" for nothing)."""
     command.downgrade(_config(url), revision)
+
+
+def current(url: str) -> str | None:
+    """The revision the database is at (None when it has never been migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from api.db import make_sync_engine
+
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()

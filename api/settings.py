@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlparse
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api import ssm
 
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev-secret-key", "placeholder"}
@@ -27,6 +31,11 @@ class Settings(BaseSettings):
     media_public_url: str | None = None
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEVELOPMENT_SECRET
+    #: SecureString parameters (SSM Parameter Store) holding the secret key and the database
+    #: password, read once at start (production); they replace TOURISM_SECRET_KEY and the
+    #: password of TOURISM_DATABASE_URL.
+    secret_key_ssm_parameter: str | None = None
+    database_password_ssm_parameter: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
     statement_timeout_ms: int = Field(default=5000, ge=0)
@@ -48,6 +57,11 @@ class Settings(BaseSettings):
     #: Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     trust_forwarded_for: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_ssm_parameters(cls, data: Any) -> Any:
+        return ssm.resolve_secrets(data) if isinstance(data, dict) else data
+
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
         if self.env == "production":
@@ -58,12 +72,27 @@ class Settings(BaseSettings):
                 )
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production needs a PostgreSQL TOURISM_DATABASE_URL, not SQLite")
+            if not _public_https(self.public_base_url):
+                raise ValueError("TOURISM_PUBLIC_BASE_URL must be an https URL of a public host "
+                                 "in production (QR codes encode it)")
         return self
 
     @property
     def is_production(self) -> bool:
         """Whether the service runs in production mode."""
         return self.env == "production"
+
+
+def _public_https(url: str) -> bool:
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_unspecified)
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,9 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "img-src 'self' data: blob: https: http:; connect-src 'self' https: http:; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+#: Where the viewer assets live in the media store when the app does not serve node_modules
+#: itself (production: `python -m deploy.assets` copies them there at deploy time).
+ASSET_PREFIX = "assets"
 
 VIEWER_JS = """(function () {
   'use strict';
@@ -129,6 +133,29 @@ async def tour_view(*, session: AsyncSession, store: MediaStore, public_base_url
     }
 
 
+def asset_key(name: str) -> str:
+    """The media-store key of a viewer asset (its URL path under /assets/)."""
+    return check_key(f"{ASSET_PREFIX}/{name}")
+
+
+def sync_viewer_assets(store: MediaStore, node_modules: Path = NODE_MODULES) -> list[str]:
+    """Copies the viewers' build files from node_modules into the store; gives their keys."""
+    keys = []
+    for name, relative in sorted(ASSETS.items()):
+        path = node_modules / relative
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run `npm ci` first")
+        media = "text/css" if name.endswith(".css") else "text/javascript"
+        store.put(asset_key(name), path.read_bytes(), media)
+        keys.append(asset_key(name))
+    return keys
+
+
+def _origin(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme and parsed.netloc else ""
+
+
 def _tour_id(raw: str) -> int | None:
     if raw.isdigit() and len(raw) < 12:
         return int(raw)
@@ -139,8 +166,20 @@ def _tour_id(raw: str) -> int | None:
 
 
 def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
-                public_base_url: str, node_modules: Path = NODE_MODULES) -> list[Route]:
-    """The viewer page, its assets and the tile redirects."""
+                public_base_url: str, node_modules: Path = NODE_MODULES,
+                assets_from_store: bool = False) -> list[Route]:
+    """The viewer page, its assets (from node_modules, or redirects to the media store) and
+    the tile redirects."""
+    csp: list[str] = []
+
+    def page_csp() -> str:
+        if not assets_from_store:
+            return CSP
+        if not csp:  # the store's origin, once: scripts and styles are redirected there
+            origin = _origin(store.url(asset_key("pannellum/pannellum.js")))
+            csp.append(CSP.replace("script-src 'self'", f"script-src 'self' {origin}")
+                       .replace("style-src 'self'", f"style-src 'self' {origin}"))
+        return csp[0]
 
     async def page(request: Request) -> Response:
         tour_id = _tour_id(request.path_params["id"])
@@ -159,7 +198,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
         body = PAGE.format(lang=html.escape(chain[0]), title=html.escape(data["title"]),
                            scenes_label="Scenes", buttons=buttons, data=payload)
-        return HTMLResponse(body, headers={"Content-Security-Policy": CSP,
+        return HTMLResponse(body, headers={"Content-Security-Policy": page_csp(),
                                            "Cache-Control": "no-cache"})
 
     async def asset(request: Request) -> Response:
@@ -168,6 +207,9 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
             return Response(VIEWER_JS, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=300"})
         relative = ASSETS.get(name)
+        if relative and assets_from_store:
+            return RedirectResponse(store.url(asset_key(name)), status_code=307,
+                                    headers={"Cache-Control": "public, max-age=600"})
         path = node_modules / relative if relative else None
         if path is None or not path.is_file():
             return JSONResponse({"code": "ASSET_NOT_FOUND"}, status_code=404)

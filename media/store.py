@@ -329,6 +329,7 @@ def make_store(media_url: str, *, public_base_url: str, secret_key: str,
 
         client = boto3.client(
             "s3", endpoint_url=s3_endpoint_url, region_name=s3_region or "ap-southeast-1",
-            config=Config(signature_version="s3v4", retries={"max_attempts": 3}))
+            config=Config(signature_version="s3v4", connect_timeout=3, read_timeout=10,
+                          retries={"max_attempts": 3, "mode": "standard"}))
         return S3Store(parsed.netloc, parsed.path, client=client, public_url=media_public_url)
     raise ValueError(f"TOURISM_MEDIA_URL must be file://... or s3://..., not {media_url!r}")

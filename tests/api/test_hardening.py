@@ -35,6 +35,8 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
                               "database_url": "sqlite:///unused.sqlite",
                               "media_url": f"file://{tmp_path}/media",
                               "public_base_url": "http://testserver", **overrides}
+    if values["env"] == "production":  # production refuses a non-https public URL
+        values["public_base_url"] = "https://tourism.example.vn"
     return Settings(**values)
 
 
