@@ -1,0 +1,31 @@
+"""Copies the viewers' build files (Pannellum, Marzipano) from node_modules into the media
+store, under `assets/`: in production the app redirects `/assets/...` there.
+
+    python -m deploy.assets s3://BUCKET/PREFIX      # run by `make deploy`, AWS credentials set
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from api.tour_routes import NODE_MODULES, sync_viewer_assets
+from media.store import make_store
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: upload every viewer asset and print its key."""
+    parser = argparse.ArgumentParser(prog="python -m deploy.assets", description=__doc__)
+    parser.add_argument("media_url", help="s3://bucket/prefix (TOURISM_MEDIA_URL of the stage)")
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-southeast-1"))
+    parser.add_argument("--endpoint-url", default=os.environ.get("TOURISM_S3_ENDPOINT_URL"))
+    args = parser.parse_args(argv)
+    store = make_store(args.media_url, public_base_url="", secret_key="",
+                       s3_endpoint_url=args.endpoint_url, s3_region=args.region)
+    for key in sync_viewer_assets(store, NODE_MODULES):
+        print(key)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
