@@ -249,11 +249,17 @@ def unzipped_bytes(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command line: build the named artefacts and print their sizes."""
     parser = argparse.ArgumentParser(prog="python -m deploy.build", description=__doc__)
-    parser.add_argument("names", nargs="*", default=["api"], choices=sorted(ARTEFACTS))
+    parser.add_argument("names", nargs="*", choices=[[], *sorted(ARTEFACTS)],
+                        help="artefacts to build (default: api)")
+    parser.add_argument("--check", action="store_true",
+                        help="only say which interpreter of the deployed Python builds")
     args = parser.parse_args(argv)
     try:
         python = target_python()
-        for name in args.names:
+        if args.check:
+            print(f"Lambda Python {PYTHON_VERSION}: {python}")
+            return 0
+        for name in args.names or ["api"]:
             path = build(ARTEFACTS[name], python=python)
             print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 2**20:.1f} MiB zipped, "
                   f"{unzipped_bytes(path) / 2**20:.1f} MiB unzipped")
