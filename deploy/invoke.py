@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable, Mapping
@@ -13,12 +14,53 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-DRIVER = Path(__file__).resolve().parent / "bare_lambda.py"
+ROOT = Path(__file__).resolve().parent.parent
+DRIVER = ROOT / "deploy" / "bare_lambda.py"
+SERVERLESS = ROOT / "node_modules" / ".bin" / "serverless"
 API_HOST = "abc123.execute-api.ap-southeast-1.amazonaws.com"
 
 
 class LambdaFailed(RuntimeError):
     """The handler could not be imported, or the process ended before answering."""
+
+
+def _offline_prefix() -> list[str]:
+    """`unshare -n` (a network namespace with no interface) when this machine allows it."""
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True,
+                                  check=False).returncode == 0:
+        return [unshare, "-n"]
+    return []
+
+
+def package_template(params: Mapping[str, str], into: Path, *, stage: str = "ci"
+                     ) -> dict[str, Any]:
+    """`serverless package` (v3) without network, login or AWS account, into `into/package`;
+    gives the CloudFormation update template."""
+    if not SERVERLESS.is_file():
+        raise LambdaFailed("node_modules/.bin/serverless is missing: run `npm ci`")
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(into / "home"),
+                   "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
+                   "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                   "AWS_EC2_METADATA_DISABLED": "true"}
+    command = [*_offline_prefix(), str(SERVERLESS), "package", "--stage", stage,
+               "--region", "ap-southeast-1", "--package", str(into / "package")]
+    for name, value in params.items():
+        command += ["--param", f"{name}={value}"]
+    result = subprocess.run(command, capture_output=True, text=True, env=environment,
+                            cwd=ROOT, timeout=300, check=False)
+    if result.returncode != 0:
+        raise LambdaFailed(f"serverless package failed:\n{result.stdout}{result.stderr}")
+    template: dict[str, Any] = json.loads(
+        (into / "package" / "cloudformation-template-update-stack.json").read_text())
+    return template
+
+
+def function_of(template: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The properties of one function's AWS::Lambda::Function resource."""
+    properties: dict[str, Any] = template["Resources"][f"{name.capitalize()}LambdaFunction"][
+        "Properties"]
+    return properties
 
 
 def unzip(artefact: Path, folder: Path) -> Path:

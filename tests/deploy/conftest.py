@@ -3,10 +3,6 @@ the Serverless Framework v3 (offline), and bare interpreters of the deployed Pyt
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,10 +10,8 @@ from typing import Any
 import pytest
 
 from deploy import build
-from deploy.invoke import unzip
-from tests.conftest import ROOT
+from deploy.invoke import LambdaFailed, function_of, package_template, unzip
 
-SERVERLESS = ROOT / "node_modules" / ".bin" / "serverless"
 #: Parameters of a stage that exists nowhere: packaging must need no account and no network.
 CI_PARAMS = {
     "databaseUrl": "postgresql+psycopg://tourism_app@db.internal:5432/tourism",
@@ -29,41 +23,15 @@ CI_PARAMS = {
 }
 
 
-def _offline_prefix() -> list[str]:
-    """`unshare -n` (a network namespace with no interface) when this machine allows it."""
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True,
-                                  check=False).returncode == 0:
-        return [unshare, "-n"]
-    return []
+def serverless_package(params: Mapping[str, str], into: Path) -> dict[str, Any]:
+    """The template `serverless package` writes offline (a failure fails the test)."""
+    try:
+        return package_template(params, into)
+    except LambdaFailed as exc:
+        pytest.fail(str(exc))
 
 
-def serverless_package(params: Mapping[str, str], into: Path, *, stage: str = "ci"
-                       ) -> dict[str, Any]:
-    """`serverless package` without network, login or AWS account; gives the update template."""
-    if not SERVERLESS.is_file():
-        pytest.fail("node_modules/.bin/serverless is missing: `make test` installs it (npm ci)")
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(into / "home"),
-                   "SLS_TELEMETRY_DISABLED": "1", "SLS_NOTIFICATIONS_MODE": "off",
-                   "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                   "AWS_EC2_METADATA_DISABLED": "true"}
-    command = [*_offline_prefix(), str(SERVERLESS), "package", "--stage", stage,
-               "--region", "ap-southeast-1", "--package", str(into / "package")]
-    for name, value in params.items():
-        command += ["--param", f"{name}={value}"]
-    result = subprocess.run(command, capture_output=True, text=True, env=environment,
-                            cwd=ROOT, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    template: dict[str, Any] = json.loads(
-        (into / "package" / "cloudformation-template-update-stack.json").read_text())
-    return template
-
-
-def function_of(template: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """The properties of one function's AWS::Lambda::Function resource."""
-    logical = f"{name.capitalize()}LambdaFunction"
-    properties: dict[str, Any] = template["Resources"][logical]["Properties"]
-    return properties
+__all__ = ["CI_PARAMS", "function_of", "serverless_package"]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from api.auth import service as auth_service
 from api.db import make_async_engine
+from deploy.invoke import BareLambda, function_of
 from geo.demo import load_demo
 from media.store import S3Store
 from qr.demo import load_demo_guides
@@ -134,3 +137,14 @@ def scalar(stage: Stage, query: str) -> Any:
             return connection.execute(text(query)).scalar_one()
     finally:
         engine.dispose()
+
+
+def container(template: dict[str, Any], name: str, stage: Stage, *, python: Path, task: Path,
+              runtime: Path, preexec: Callable[[], None] | None = None) -> BareLambda:
+    """A fresh container of one function, with the template's environment (`preexec` runs
+    in the child before the interpreter starts: the benchmark's cgroup)."""
+    function = function_of(template, name)
+    environment = {**function["Environment"]["Variables"], **stage.aws_environment(),
+                   "TOURISM_FONT_DIR": str(task / "fonts")}  # /var/task/fonts on Lambda
+    return BareLambda(python=python, task=task, runtime=runtime, handler=function["Handler"],
+                      environment=environment, preexec=preexec)

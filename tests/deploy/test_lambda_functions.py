@@ -18,8 +18,17 @@ from alembic.script import ScriptDirectory
 from api.migrations import SCRIPT_LOCATION
 from api.tour_routes import ASSETS, NODE_MODULES, sync_viewer_assets
 from deploy.invoke import BareLambda, body_of, graphql_event, http_event
-from tests.deploy.conftest import CI_PARAMS, function_of, serverless_package
-from tests.deploy.stage import DATABASE, SSM_PREFIX, STAFF_EMAIL, Stage, prepare_stage, scalar, seed
+from tests.deploy.conftest import CI_PARAMS, serverless_package
+from tests.deploy.stage import (
+    DATABASE,
+    SSM_PREFIX,
+    STAFF_EMAIL,
+    Stage,
+    container,
+    prepare_stage,
+    scalar,
+    seed,
+)
 
 PUBLIC_BASE_URL = "https://tourism.example.vn"
 SEARCH = """query { searchDestinations(text: "chua ba thien hau", first: 1, lang: "en") {
@@ -43,16 +52,6 @@ def template(stage: Stage, api_zip: Path, tmp_path_factory: pytest.TempPathFacto
     params = {**CI_PARAMS, "databaseUrl": stage.app_url, "mediaBucket": stage.bucket,
               "publicBaseUrl": PUBLIC_BASE_URL, "ssmPrefix": SSM_PREFIX}
     return serverless_package(params, tmp_path_factory.mktemp("stage"))
-
-
-def container(template: dict[str, Any], name: str, stage: Stage, *, python: Path, task: Path,
-              runtime: Path) -> BareLambda:
-    """A fresh container of one function, with the template's environment."""
-    function = function_of(template, name)
-    environment = {**function["Environment"]["Variables"], **stage.aws_environment(),
-                   "TOURISM_FONT_DIR": str(task / "fonts")}  # /var/task/fonts on Lambda
-    return BareLambda(python=python, task=task, runtime=runtime, handler=function["Handler"],
-                      environment=environment)
 
 
 @pytest.fixture(scope="module")
