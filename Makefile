@@ -7,13 +7,15 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || command -v python3)
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 
-.PHONY: help run test lint bench system-run system-test clean
+.PHONY: help run test lint bench system-run system-test clean lambda-python artefacts package deploy
 
 help:
 	@echo "make run    install what is missing, migrate, load the demo data once, serve on :8000"
 	@echo "make test   the whole suite on SpatiaLite and a throwaway PostGIS cluster"
 	@echo "make bench  benchmarks on PostGIS (BENCH lines)"
 	@echo "make lint   ruff and mypy"
+	@echo "make package            the Lambda artefacts and the CloudFormation template, offline"
+	@echo "make deploy STAGE=prod PARAMS='--param ...'   deploy, upload viewer assets, migrate"
 
 # -- system packages (Debian), installed only when missing ---------------------------------
 APT = install_missing() { missing=""; for p in "$$@"; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -42,13 +44,33 @@ node_modules/.installed: package.json package-lock.json | system-run
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
+# -- Lambda artefacts (README, Deploy) -----------------------------------------------------
+# Built and tested with the deployed Python (pyenv's python3.13 on CI, as on Lambda's runtime).
+SLS := SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off node_modules/.bin/serverless
+STAGE ?= dev
+PARAMS ?=
+
+lambda-python: $(BIN)/.installed
+	@$(BIN)/python -m deploy.build --check
+
+artefacts: lambda-python
+	$(BIN)/python -m deploy.build api tiler
+
+package: artefacts node_modules/.installed
+	$(SLS) package --stage $(STAGE) $(PARAMS)
+
+deploy: artefacts node_modules/.installed
+	$(SLS) deploy --stage $(STAGE) $(PARAMS)
+	$(BIN)/python -m deploy.assets --template .serverless/cloudformation-template-update-stack.json
+	$(SLS) invoke --stage $(STAGE) $(PARAMS) --function migrate --log
+
 # -- the two commands -----------------------------------------------------------------------
 run: system-run $(BIN)/.installed node_modules/.installed
 	$(BIN)/tourism migrate
 	$(BIN)/tourism seed --if-empty
 	$(BIN)/tourism serve
 
-test: system-test $(BIN)/.installed node_modules/.installed
+test: system-test $(BIN)/.installed node_modules/.installed lambda-python
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
@@ -57,8 +79,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: system-test $(BIN)/.installed node_modules/.installed
+bench: system-test $(BIN)/.installed node_modules/.installed lambda-python
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache .build .serverless

@@ -21,7 +21,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_res
 from strawberry.types import ExecutionResult
 
 from accounts.permissions import Actor
-from api.assets import asset_routes
+from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
@@ -121,6 +121,8 @@ def create_app(
         engine.execution_options(isolation_level="AUTOCOMMIT"))
     sessions = sessions or make_session_factory(engine)
     store = store_for(settings)
+    # in production node_modules is not packaged: the viewers' files come from the store
+    from_store = settings.server.is_production
     graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
@@ -148,9 +150,10 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             *media_routes(store),
             *qr.routes,
-            *asset_routes(),
+            *asset_routes(store=store if from_store else None),
             *tour_routes(sessions=sessions, store=store,
-                         public_base_url=settings.server.public_base_url),
+                         public_base_url=settings.server.public_base_url,
+                         assets_origin=store_origin(store) if from_store else ""),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                allow_methods=["GET", "POST"],

@@ -1,13 +1,18 @@
 """`GET /assets/{name}`: the pages' own scripts and styles (api/static/) and the viewers'
-build files from node_modules (installed by npm, never a CDN)."""
+build files from node_modules (installed by npm, never a CDN). In production node_modules is
+not packaged: the viewers' files are copied into the media store at deploy time
+(`python -m deploy.assets`) and `/assets/...` redirects there."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from media.store import MediaStore, check_key
 
 STATIC = Path(__file__).resolve().parent / "static"
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
@@ -20,15 +25,45 @@ NPM_ASSETS = {
 #: The app's own files (they change with the app: a short cache).
 OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css"})
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
+#: Where the viewers' files live in the media store when the app does not serve node_modules.
+ASSET_PREFIX = "assets"
 
 
-def asset_routes(*, node_modules: Path = NODE_MODULES, static: Path = STATIC) -> list[Route]:
-    """The route of the pages' scripts and styles."""
+def asset_key(name: str) -> str:
+    """The media-store key of a viewer asset (its URL path under /assets/)."""
+    return check_key(f"{ASSET_PREFIX}/{name}")
+
+
+def sync_viewer_assets(store: MediaStore, node_modules: Path = NODE_MODULES) -> list[str]:
+    """Copies the viewers' build files from node_modules into the store; gives their keys."""
+    keys = []
+    for name, relative in sorted(NPM_ASSETS.items()):
+        path = node_modules / relative
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run `npm ci` first")
+        store.put(asset_key(name), path.read_bytes(), MEDIA_TYPES[path.suffix])
+        keys.append(asset_key(name))
+    return keys
+
+
+def store_origin(store: MediaStore) -> str:
+    """The origin (scheme://host) that the store's asset URLs are served from."""
+    parsed = urlparse(store.url(asset_key("pannellum/pannellum.js")))
+    return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme and parsed.netloc else ""
+
+
+def asset_routes(*, node_modules: Path = NODE_MODULES, static: Path = STATIC,
+                 store: MediaStore | None = None) -> list[Route]:
+    """The route of the pages' scripts and styles (the viewers' redirected to `store` when
+    one is given)."""
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
         if name in OWN_ASSETS:
             path, max_age = static / name, 300
+        elif name in NPM_ASSETS and store is not None:
+            return RedirectResponse(store.url(asset_key(name)), status_code=307,
+                                    headers={"Cache-Control": "public, max-age=600"})
         elif name in NPM_ASSETS:
             path, max_age = node_modules / NPM_ASSETS[name], 86400
         else:

@@ -8,11 +8,15 @@ as refusing a placeholder secret or SQLite in production; `get_settings()` reads
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api import ssm
 
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev-secret-key", "placeholder"}
@@ -51,6 +55,9 @@ class DatabaseSettings(BaseSettings):
     model_config = _config("TOURISM_DATABASE_")
 
     url: str = "sqlite:///var/tourism.sqlite"
+    #: A SecureString parameter (SSM Parameter Store) holding the password of the URL, read
+    #: once at start: `TOURISM_DATABASE_PASSWORD_SSM_PARAMETER` (production on Lambda).
+    password_ssm_parameter: str | None = None
     pool_size: int = Field(default=5, ge=1, le=100, validation_alias="TOURISM_DB_POOL_SIZE")
     #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
     statement_timeout_ms: int = Field(default=5000, ge=0,
@@ -91,6 +98,9 @@ class AuthSettings(BaseSettings):
     model_config = _config("TOURISM_")
 
     secret_key: str = DEVELOPMENT_SECRET
+    #: A SecureString parameter holding the secret key, read once at start:
+    #: `TOURISM_SECRET_KEY_SSM_PARAMETER` (production on Lambda, instead of the key itself).
+    secret_key_ssm_parameter: str | None = None
     access_token_ttl_s: int = Field(default=900, ge=30, le=3600)
     refresh_token_ttl_s: int = Field(default=30 * 86400, ge=300, le=90 * 86400)
 
@@ -146,7 +156,14 @@ class Settings(BaseModel):
     qr: QrSettings = Field(default_factory=QrSettings)
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
+    def _read_secrets_then_refuse_placeholders_in_production(self) -> Settings:
+        secrets = ssm.resolve_secrets(secret_key_parameter=self.auth.secret_key_ssm_parameter,
+                                      password_parameter=self.db.password_ssm_parameter,
+                                      database_url=self.db.url)
+        if secrets.secret_key is not None:
+            self.auth = self.auth.model_copy(update={"secret_key": secrets.secret_key})
+        if secrets.database_url is not None:
+            self.db = self.db.model_copy(update={"url": secrets.database_url})
         if self.server.is_production:
             if self.auth.is_placeholder:
                 raise ValueError(
@@ -155,7 +172,22 @@ class Settings(BaseModel):
                 )
             if self.db.is_sqlite:
                 raise ValueError("production needs a PostgreSQL TOURISM_DATABASE_URL, not SQLite")
+            if not _public_https(self.server.public_base_url):
+                raise ValueError("TOURISM_PUBLIC_BASE_URL must be an https URL of a public host "
+                                 "in production (QR codes encode it)")
         return self
+
+
+def _public_https(url: str) -> bool:
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_unspecified)
 
 
 @lru_cache(maxsize=1)

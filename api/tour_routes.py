@@ -60,8 +60,12 @@ def _chain(request: Request) -> tuple[str, ...]:
 
 
 def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
-                public_base_url: str) -> list[Route]:
-    """The viewer page, offline packs and the tile redirects."""
+                public_base_url: str, assets_origin: str = "") -> list[Route]:
+    """The viewer page, offline packs and the tile redirects (`assets_origin`: where the
+    viewers' scripts are served from when not by the app, admitted by the page's CSP)."""
+    csp = CSP if not assets_origin else (
+        CSP.replace("script-src 'self'", f"script-src 'self' {assets_origin}")
+        .replace("style-src 'self'", f"style-src 'self' {assets_origin}"))
 
     async def page(request: Request) -> Response:
         tour_id = _tour_id(request.path_params["id"])
@@ -73,7 +77,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         if view is None:
             return HTMLResponse(render("tours/not_found.html", lang=chain[0]), status_code=404)
         body = render("tours/viewer.html", lang=chain[0], view=view, scenes_label="Scenes")
-        return HTMLResponse(body, headers={"Content-Security-Policy": CSP,
+        return HTMLResponse(body, headers={"Content-Security-Policy": csp,
                                            "Cache-Control": "no-cache"})
 
     async def tile(request: Request) -> Response:

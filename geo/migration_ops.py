@@ -10,7 +10,8 @@ def _is_sqlite() -> bool:
 
 
 def init_spatial_metadata() -> None:
-    """Create SpatiaLite's metadata tables (no-op on PostGIS, which has its extension)."""
+    """Create SpatiaLite's metadata tables, or PostGIS when absent (an existing extension is
+    left alone, so that migrations need no superuser)."""
     if _is_sqlite():
         present = op.get_bind().exec_driver_sql(
             "SELECT count(*) FROM sqlite_master WHERE name = 'spatial_ref_sys'"
@@ -18,7 +19,13 @@ def init_spatial_metadata() -> None:
         if not present:
             op.execute("SELECT InitSpatialMetadata(1, 'WGS84')")
     else:
-        op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        # Creating PostGIS needs a superuser: in production the database's admin role creates
+        # it once (README, Deploy) and migrations run as a role that owns only its tables.
+        present = op.get_bind().exec_driver_sql(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'postgis'"
+        ).scalar()
+        if not present:
+            op.execute("CREATE EXTENSION postgis")
 
 
 def add_point_column(table: str, column: str, *, geography_index: bool = True,

@@ -11,12 +11,6 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from mutagen import MutagenError
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
-
 from media.errors import MediaError
 
 #: Content types a narration may have, with the file extension its object key gets.
@@ -61,6 +55,12 @@ def _check_whole(size: int, bitrate: int, length: float) -> None:
 
 
 def _parse(data: bytes, content_type: str) -> tuple[str, float]:
+    from mutagen import MutagenError  # mutagen loads when a narration is checked, not at start
+    from mutagen.mp3 import MP3
+    from mutagen.mp4 import MP4
+    from mutagen.oggopus import OggOpus
+    from mutagen.oggvorbis import OggVorbis
+
     stream = io.BytesIO(data)
     if content_type == "audio/mpeg":
         mp3: Any = MP3(stream)  # type: ignore[no-untyped-call]
@@ -88,6 +88,8 @@ def _parse(data: bytes, content_type: str) -> tuple[str, float]:
 def check_audio(data: bytes, *, content_type: str, max_bytes: int = MAX_AUDIO_BYTES,
                 max_seconds: float = MAX_AUDIO_SECONDS) -> AudioInfo:
     """The audio's type and duration when it is acceptable; AudioError with a code otherwise."""
+    from mutagen import MutagenError
+
     if content_type not in AUDIO_TYPES:
         raise AudioError(f"{content_type!r} is not an accepted audio type "
                          f"({', '.join(sorted(AUDIO_TYPES))})", code="AUDIO_TYPE_NOT_ALLOWED",

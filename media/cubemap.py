@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -78,6 +77,8 @@ class FaceProjector:
 
     def project(self, face: str, start: int, out: Pixels) -> None:
         """Fills `out` (n × size × 3) with the face's rows [start, start + n)."""
+        import cv2  # OpenCV loads where faces are made (the tiler), not with face_size_for
+
         stop = start + out.shape[0]
         middle = self.size // 2
         cuts = sorted({*range(start, stop, self.map_rows), stop}
@@ -89,6 +90,8 @@ class FaceProjector:
 
     def maps(self, face: str, start: int, stop: int) -> tuple[Floats, Floats]:
         """Source x and y (equirect pixel coordinates) of the face rows [start, stop)."""
+        import cv2
+
         count = stop - start
         if count > self.map_rows:
             raise ValueError(f"at most {self.map_rows} rows per strip")

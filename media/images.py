@@ -17,9 +17,7 @@ import warnings
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
-import simplejpeg
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
@@ -158,6 +156,9 @@ def probe(data: bytes, *, budget: PixelBudget | None = None) -> ImageHeader:
 
 def decode(data: bytes, header: ImageHeader) -> Pixels:
     """The image as an (H, W, 3) BGR array, decoded once; PanoramaError when it is corrupt."""
+    import cv2  # the image libraries load only where images are decoded (the tiler)
+    import simplejpeg
+
     pixels: Pixels | None = None
     if header.format == "JPEG":
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,9 +14,11 @@ from accounts.permissions import Actor, require_staff
 from media.errors import PanoramaErrorCode, UploadErrorCode
 from media.images import EXTENSIONS, PixelBudget, probe
 from media.models import Panorama
-from media.panorama import Progress, TiledPanorama, sha256_of, tile_panorama
 from media.store import MediaStore
 from media.uploads import IssuedUpload, UploadPurpose, claim_upload, start_upload
+
+if TYPE_CHECKING:
+    from media.panorama import Progress, TiledPanorama
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 PANORAMA_UPLOADS = UploadPurpose(
@@ -53,6 +56,8 @@ async def add_panorama(
     budget: PixelBudget | None = None, progress: Progress | None = None,
 ) -> tuple[Panorama, bool]:
     """The panorama of an image (tiled into the store when new) and whether it was created."""
+    from media.panorama import sha256_of, tile_panorama  # OpenCV loads only where it tiles
+
     require_staff(actor)
     existing = await panorama_by_sha(session=session, sha256=sha256_of(data))
     if existing is not None:

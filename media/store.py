@@ -12,7 +12,9 @@ import hmac
 import json
 import os
 import re
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -314,6 +316,33 @@ def guess_type(key: str) -> str | None:
     return _TYPES.get(Path(key).suffix.lower())
 
 
+class ClientOnFirstUse:
+    """A boto3 client made when first used (thread-safe): importing boto3 and loading S3's
+    model add a few hundred milliseconds to a Lambda cold start that most requests never use."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+        return getattr(self._client, name)
+
+
+def _s3_client(endpoint_url: str | None, region: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=endpoint_url, region_name=region or "ap-southeast-1",
+        config=Config(signature_version="s3v4", connect_timeout=3, read_timeout=10,
+                      retries={"max_attempts": 3, "mode": "standard"}))
+
+
 def make_store(media_url: str, *, public_base_url: str, secret_key: str,
                s3_endpoint_url: str | None = None, media_public_url: str | None = None,
                s3_region: str | None = None) -> MediaStore:
@@ -324,11 +353,6 @@ def make_store(media_url: str, *, public_base_url: str, secret_key: str,
         root.mkdir(parents=True, exist_ok=True)
         return LocalStore(root, public_base_url=public_base_url, secret_key=secret_key)
     if parsed.scheme == "s3":
-        import boto3
-        from botocore.config import Config
-
-        client = boto3.client(
-            "s3", endpoint_url=s3_endpoint_url, region_name=s3_region or "ap-southeast-1",
-            config=Config(signature_version="s3v4", retries={"max_attempts": 3}))
+        client = ClientOnFirstUse(lambda: _s3_client(s3_endpoint_url, s3_region))
         return S3Store(parsed.netloc, parsed.path, client=client, public_url=media_public_url)
     raise ValueError(f"TOURISM_MEDIA_URL must be file://... or s3://..., not {media_url!r}")

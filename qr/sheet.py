@@ -7,6 +7,7 @@ English, and the short code in large type for typing in by hand.
 from __future__ import annotations
 
 import io
+import os
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from fpdf import FPDF
 from PIL import ImageFont
 
 from qr.images import ErrorCorrection, dark_runs, matrix, svg_path
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+#: Debian's fonts-dejavu-core; the Lambda artefact ships them and names their folder.
+FONT_DIR = Path(os.environ.get("TOURISM_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
 FONTS = {"sans": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono.ttf"}
 PAGE_W, PAGE_H, MARGIN = 210.0, 297.0, 10.0
 COLUMNS, ROWS = 3, 4
@@ -97,6 +98,8 @@ def _check(labels: Sequence[Label]) -> None:
 
 def pdf_sheet(labels: Sequence[Label], *, level: ErrorCorrection = ErrorCorrection.M) -> bytes:
     """An A4 PDF, twelve labels a page, with the DejaVu fonts embedded."""
+    from fpdf import FPDF  # fpdf2 and fontTools load only when a PDF is made
+
     _check(labels)
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)

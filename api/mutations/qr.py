@@ -137,5 +137,6 @@ class QrMutations:
         printed = await qr_service.print_sheet(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
             destination_id=int_key(destination_id, "Destination"),
-            public_base_url=info.context.settings.server.public_base_url, format=format, level=level)
+            public_base_url=info.context.settings.server.public_base_url, format=format,
+            level=level)
         return QrSheet.of(printed)

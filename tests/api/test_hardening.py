@@ -39,7 +39,9 @@ UNREACHABLE = "postgresql+psycopg://nobody:nothing@127.0.0.1:9/none"
 
 def settings_for(tmp_path: Path, *, env: Any = "development",
                  database_url: str = "sqlite:///unused.sqlite", **limits: Any) -> Settings:
-    return Settings(server=ServerSettings(env=env, public_base_url="http://testserver"),
+    # production refuses a non-https public URL
+    public = "https://tourism.example.vn" if env == "production" else "http://testserver"
+    return Settings(server=ServerSettings(env=env, public_base_url=public),
                     auth=AuthSettings(secret_key=TEST_SECRET),
                     db=DatabaseSettings(url=database_url),
                     media=MediaSettings(url=f"file://{tmp_path}/media"),

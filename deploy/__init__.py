@@ -1,0 +1,1 @@
+"""Building and shipping the Lambda artefacts (see README, Deploy)."""

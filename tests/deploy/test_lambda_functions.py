@@ -1,0 +1,181 @@
+"""The artefact, unzipped into an empty folder and run by a bare interpreter of the deployed
+Python with the packaged template's environment, against PostGIS and moto's S3 and SSM:
+`migrate` brings an empty database to head, `api` answers what visitors and staff ask."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from alembic.script import ScriptDirectory
+
+from api.migrations import SCRIPT_LOCATION
+from api.tour_routes import ASSETS, NODE_MODULES, sync_viewer_assets
+from deploy.invoke import BareLambda, body_of, graphql_event, http_event
+from tests.deploy.conftest import CI_PARAMS, serverless_package
+from tests.deploy.stage import (
+    DATABASE,
+    SSM_PREFIX,
+    STAFF_EMAIL,
+    Stage,
+    container,
+    prepare_stage,
+    scalar,
+    seed,
+)
+
+PUBLIC_BASE_URL = "https://tourism.example.vn"
+SEARCH = """query { searchDestinations(text: "chua ba thien hau", first: 1, lang: "en") {
+  edges { node { id name nameLang } } } }"""
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { accessToken } }"""
+SHEET = """query($id: ID!) { qrSheet(destinationId: $id) { contentType labelCount urls } }"""
+HEAVY = {"cv2", "simplejpeg", "fpdf", "fontTools", "mutagen", "pyproj", "typer", "uvicorn"}
+
+
+@pytest.fixture(scope="module")
+def stage(postgis_url: str, s3_endpoint: str) -> Stage:
+    """An empty database prepared by the admin role, a bucket, the secrets in SSM."""
+    return prepare_stage(postgis_url, s3_endpoint)
+
+
+@pytest.fixture(scope="module")
+def template(stage: Stage, api_zip: Path, tmp_path_factory: pytest.TempPathFactory
+             ) -> dict[str, Any]:
+    """The template packaged for this stage (its database, its bucket)."""
+    params = {**CI_PARAMS, "databaseUrl": stage.app_url, "mediaBucket": stage.bucket,
+              "publicBaseUrl": PUBLIC_BASE_URL, "ssmPrefix": SSM_PREFIX}
+    return serverless_package(params, tmp_path_factory.mktemp("stage"))
+
+
+@pytest.fixture(scope="module")
+def migrated(stage: Stage, template: dict[str, Any], lambda_python: Path, api_task: Path,
+             runtime_folder: Path) -> list[dict[str, Any]]:
+    """What two invocations of `migrate` answered (the second one has nothing to do)."""
+    with container(template, "migrate", stage, python=lambda_python, task=api_task,
+                   runtime=runtime_folder) as function:
+        first = function.invoke({})
+    with container(template, "migrate", stage, python=lambda_python, task=api_task,
+                   runtime=runtime_folder) as function:
+        second = function.invoke({})
+    return [first, second]
+
+
+@pytest.fixture(scope="module")
+def api(stage: Stage, template: dict[str, Any], migrated: list[dict[str, Any]],
+        lambda_python: Path, api_task: Path, runtime_folder: Path) -> Iterator[BareLambda]:
+    """One warm container of the `api` function, over the demo data."""
+    seed(stage)
+    sync_viewer_assets(stage.store())  # what `make deploy` does (python -m deploy.assets)
+    with container(template, "api", stage, python=lambda_python, task=api_task,
+                   runtime=runtime_folder) as function:
+        yield function
+
+
+def fetch(url: str) -> httpx.Response:
+    """A GET straight to the store (moto), as a browser follows a redirect."""
+    return httpx.get(url, timeout=30)
+
+
+def test_migrate_brings_an_empty_database_to_head(migrated: list[dict[str, Any]],
+                                                  stage: Stage) -> None:
+    head = ScriptDirectory(str(SCRIPT_LOCATION)).get_current_head()
+    assert migrated[0] == {"from": None, "to": head}
+    assert migrated[1] == {"from": head, "to": head}
+    # as the application role, which is no superuser and owns the tables
+    assert scalar(stage, "SELECT rolsuper FROM pg_roles WHERE rolname = 'tourism_app'") is False
+    assert scalar(stage, "SELECT tableowner FROM pg_tables WHERE tablename = 'destination'"
+                  ) == "tourism_app"
+    assert scalar(stage, "SELECT current_database()") == DATABASE
+
+
+def test_init_loads_no_image_library_and_the_runtime_s_boto3(api: BareLambda,
+                                                             runtime_folder: Path,
+                                                             api_task: Path) -> None:
+    assert HEAVY.isdisjoint(api.init["modules"])
+    assert api.init["files"]["boto3"].startswith(str(runtime_folder))  # SSM read at INIT
+    assert api.init["files"]["sqlalchemy"].startswith(str(api_task))
+    assert not any("site-packages" in p for p in api.init["sys_path"])
+
+
+def test_health_answers(api: BareLambda) -> None:
+    answer = api.invoke(http_event("GET", "/healthz"))
+    assert answer["statusCode"] == 200
+    assert json.loads(body_of(answer)) == {"status": "ok"}
+
+
+def test_graphql_answers_from_postgis(api: BareLambda) -> None:
+    answer = api.invoke(graphql_event(SEARCH, headers={"accept-language": "en"}))
+    assert answer["statusCode"] == 200
+    body = json.loads(body_of(answer))
+    assert "errors" not in body
+    (edge,) = body["data"]["searchDestinations"]["edges"]
+    assert edge["node"]["nameLang"] == "en" and "Thien Hau" in edge["node"]["name"]
+
+
+def test_qr_scan_page_plays_its_narration_from_the_store(api: BareLambda) -> None:
+    answer = api.invoke(http_event("GET", "/q/THAU23", headers={"accept-language": "en"}))
+    assert answer["statusCode"] == 200
+    page = body_of(answer).decode()
+    audio = re.search(r'<audio[^>]*src="([^"]+)"', page) or re.search(
+        r'<source[^>]*src="([^"]+)"', page)
+    assert audio is not None, page[:2000]
+    narration = fetch(audio.group(1).replace("&amp;", "&"))
+    assert narration.status_code == 200 and narration.content[:4] == b"OggS"
+
+
+def test_tour_page_and_every_asset_it_references(api: BareLambda, stage: Stage) -> None:
+    tour_id = scalar(stage, "SELECT min(id) FROM tour")
+    answer = api.invoke(http_event("GET", f"/tours/{tour_id}"))
+    assert answer["statusCode"] == 200
+    page = body_of(answer).decode()
+    csp = {k.lower(): v for k, v in answer["headers"].items()}["content-security-policy"]
+    assert f"script-src 'self' {stage.endpoint}" in csp  # the store serves the viewer
+    referenced = re.findall(r'(?:src|href)="(/[^"]+)"', page)
+    assert {"/assets/pannellum/pannellum.js", "/assets/pannellum/pannellum.css",
+            "/assets/tour-viewer.js"} <= set(referenced)
+    for path in referenced:
+        asset = api.invoke(http_event("GET", path))
+        assert asset["statusCode"] in (200, 307), (path, asset["statusCode"])
+        if asset["statusCode"] == 307:
+            location = {k.lower(): v for k, v in asset["headers"].items()}["location"]
+            assert urlparse(location).netloc == urlparse(stage.endpoint).netloc
+            stored = fetch(location)
+            assert stored.status_code == 200, path
+            name = path.removeprefix("/assets/")
+            assert stored.content == (NODE_MODULES / ASSETS[name]).read_bytes()
+        else:
+            assert b"pannellum.viewer" in body_of(asset)
+    # the panorama's tiles: the page's preview redirects to a signed GET of the store
+    data = json.loads(re.search(r'id="tour-data">(.*?)</script>', page, re.S)
+                      .group(1).replace("<\\/", "</"))  # type: ignore[union-attr]
+    scene = next(iter(data["pannellum"]["scenes"].values()))
+    preview = urlparse(scene["preview"])
+    assert f"{preview.scheme}://{preview.netloc}" == PUBLIC_BASE_URL
+    tile = api.invoke(http_event("GET", preview.path))
+    assert tile["statusCode"] == 307
+    image = fetch({k.lower(): v for k, v in tile["headers"].items()}["location"])
+    assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+
+
+def test_staff_sign_in_and_print_a_qr_sheet(api: BareLambda, stage: Stage) -> None:
+    signed = json.loads(body_of(api.invoke(graphql_event(
+        LOGIN, {"email": STAFF_EMAIL, "password": stage.staff_password}))))
+    token = signed["data"]["login"]["accessToken"]
+    destination = json.loads(body_of(api.invoke(graphql_event(SEARCH))))[
+        "data"]["searchDestinations"]["edges"][0]["node"]["id"]
+    answer = api.invoke(graphql_event(SHEET, {"id": destination},
+                                      headers={"authorization": f"Bearer {token}"}))
+    body = json.loads(body_of(answer))
+    assert "errors" not in body, body
+    sheet = body["data"]["qrSheet"]
+    assert sheet["contentType"] == "application/pdf" and sheet["labelCount"] >= 2
+    document = fetch(sheet["urls"][0])
+    assert document.status_code == 200 and document.content[:5] == b"%PDF-"
+    assert b"DejaVu" in document.content  # the fonts shipped in the artefact

@@ -1,0 +1,87 @@
+"""serverless.yml, packaged offline by the Serverless Framework v3: the template deploys the
+artefact CI tests, keeps secrets out, splits lists, and passes cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from deploy import build
+from tests.deploy.conftest import CI_PARAMS, function_of
+
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+
+
+def _split(value: Any) -> list[str]:
+    """Evaluates the Fn::Split the template holds (CloudFormation does it at deploy time)."""
+    if isinstance(value, dict) and "Fn::Split" in value:
+        separator, text = value["Fn::Split"]
+        return str(text).split(separator)
+    assert isinstance(value, list)
+    return [str(v) for v in value]
+
+
+def test_functions_run_the_tested_python_on_the_tested_architecture(
+        ci_template: dict[str, Any]) -> None:
+    for name, handler in (("api", "api.lambda_handler.handler"),
+                          ("migrate", "api.lambda_migrate.handler")):
+        function = function_of(ci_template, name)
+        assert function["Runtime"] == f"python{build.PYTHON_VERSION}"
+        assert function["Architectures"] == ["x86_64"]
+        assert function["Handler"] == handler
+        assert function["Code"]["S3Key"].endswith("/api.zip")
+    assert function_of(ci_template, "migrate")["Timeout"] == 300
+
+
+def test_secrets_are_named_not_written(ci_template: dict[str, Any]) -> None:
+    variables = function_of(ci_template, "api")["Environment"]["Variables"]
+    assert "TOURISM_SECRET_KEY" not in variables
+    assert variables["TOURISM_SECRET_KEY_SSM_PARAMETER"] == "/tourism/ci/secret-key"
+    assert variables["TOURISM_DATABASE_PASSWORD_SSM_PARAMETER"] == "/tourism/ci/database-password"
+    assert variables["TOURISM_DATABASE_URL"] == CI_PARAMS["databaseUrl"]  # no password in it
+    assert variables["TOURISM_ENV"] == "production"
+    assert variables["TOURISM_MEDIA_URL"] == "s3://tourism-media-ci/media"
+
+
+def test_subnets_and_security_groups_are_lists(ci_template: dict[str, Any]) -> None:
+    vpc = function_of(ci_template, "api")["VpcConfig"]
+    assert _split(vpc["SubnetIds"]) == CI_PARAMS["subnetIds"].split(",")
+    assert len(_split(vpc["SubnetIds"])) == 2
+    assert _split(vpc["SecurityGroupIds"]) == [CI_PARAMS["securityGroupIds"]]
+
+
+def test_iam_resources_derive_from_the_bucket_the_prefix_and_the_ssm_path(
+        ci_template: dict[str, Any]) -> None:
+    role = ci_template["Resources"]["IamRoleLambdaExecution"]["Properties"]
+    statements = [s for policy in role["Policies"]
+                  for s in policy["PolicyDocument"]["Statement"]]
+    by_action = {tuple(s["Action"]): s for s in statements}
+    objects = by_action[("s3:GetObject", "s3:PutObject", "s3:DeleteObject")]
+    assert objects["Resource"] == "arn:aws:s3:::tourism-media-ci/media/*"
+    listing = by_action[("s3:ListBucket",)]
+    assert listing["Resource"] == "arn:aws:s3:::tourism-media-ci"
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == ["media/*"]
+    parameters = json.dumps(by_action[("ssm:GetParameters",)]["Resource"])
+    assert ":parameter/tourism/ci/*" in parameters
+    assert not any(s.get("Resource") == "*" and s["Action"] != ["kms:Decrypt"]
+                   for s in statements)
+
+
+def test_the_edge_throttles_the_http_api(ci_template: dict[str, Any]) -> None:
+    stage = ci_template["Resources"]["HttpApiStage"]["Properties"]
+    assert stage["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 200,
+                                             "ThrottlingRateLimit": 100}
+
+
+def test_cfn_lint_passes_on_the_packaged_template(ci_template: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    template = tmp_path / "cloudformation-template-update-stack.json"
+    template.write_text(json.dumps(ci_template))
+    # W3005: Serverless v3 writes a DependsOn on the HTTP API route that a Ref already implies.
+    result = subprocess.run([CFN_LINT, "--ignore-checks", "W3005", "--",
+                             str(template)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
