@@ -18,13 +18,12 @@ class AuthErrorCode(StrEnum):
     INVALID_API_KEY = "INVALID_API_KEY"
     INVALID_ACCOUNT = "INVALID_ACCOUNT"
     LOGIN_THROTTLED = "LOGIN_THROTTLED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
 
 
 class AuthError(DomainError):
     """An expected failure of signing in or of a credential."""
-
-    def __init__(self, code: AuthErrorCode, message: str, *, field: str | None = None):
-        super().__init__(message, code=code.value, field=field)
 
     @property
     def http_status(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from accounts.errors import AuthErrorCode
 from core.errors import DomainError
 
 
@@ -24,15 +25,17 @@ ACCOUNT_ROLES = frozenset({Role.OWNER, Role.EDITOR, Role.ADMIN})
 
 
 class PermissionDenied(DomainError):
-    """The actor may not do this (or the object is not theirs)."""
+    """The actor may not do this (or the object is not theirs): FORBIDDEN."""
 
-    code = "FORBIDDEN"
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(AuthErrorCode.FORBIDDEN, message, field=field)
 
 
 class AuthenticationRequired(DomainError):
-    """Signing in is needed."""
+    """Signing in is needed: UNAUTHENTICATED."""
 
-    code = "UNAUTHENTICATED"
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(AuthErrorCode.UNAUTHENTICATED, message, field=field)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.errors import ApiErrorCode
 from media.store import MediaStore, check_key
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -67,9 +68,9 @@ def asset_routes(*, node_modules: Path = NODE_MODULES, static: Path = STATIC,
         elif name in NPM_ASSETS:
             path, max_age = node_modules / NPM_ASSETS[name], 86400
         else:
-            return JSONResponse({"code": "ASSET_NOT_FOUND"}, status_code=404)
+            return JSONResponse({"code": ApiErrorCode.ASSET_NOT_FOUND}, status_code=404)
         if not path.is_file():
-            return JSONResponse({"code": "ASSET_NOT_FOUND"}, status_code=404)
+            return JSONResponse({"code": ApiErrorCode.ASSET_NOT_FOUND}, status_code=404)
         return FileResponse(path, media_type=MEDIA_TYPES[path.suffix],
                             headers={"Cache-Control": f"public, max-age={max_age}"})
 

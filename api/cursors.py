@@ -8,15 +8,17 @@ import hmac
 import json
 import math
 
+from api.errors import ApiErrorCode
 from core.errors import DomainError
 
 _SIG_BYTES = 12
 
 
 class CursorError(DomainError):
-    """A cursor that this service did not issue for this query."""
+    """A cursor that this service did not issue for this query: INVALID_CURSOR."""
 
-    code = "INVALID_CURSOR"
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(ApiErrorCode.INVALID_CURSOR, message, field=field)
 
 
 class Cursors:

@@ -5,34 +5,74 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Any
 
+import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from core.errors import DomainError
+from accounts.errors import AuthErrorCode
+from core.errors import CoreErrorCode, DomainError
+from geo.errors import GeoErrorCode
+from geo.listings.errors import ListingErrorCode
+from media.errors import MediaErrorCode
+from qr.errors import QrErrorCode
+from tours.errors import TourErrorCode
 
 log = logging.getLogger("tourism.api")
 
 UNEXPECTED = "Unexpected error."
-INTERNAL = "INTERNAL_SERVER_ERROR"
-PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-BAD_USER_INPUT = "BAD_USER_INPUT"
-QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
 
 
-def _code_of_graphql_error(error: GraphQLError) -> str:
+class ApiErrorCode(StrEnum):
+    """Stable codes of what the API itself refuses: documents, requests, ids and cursors."""
+
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    OPERATION_TIMEOUT = "OPERATION_TIMEOUT"
+    RATE_LIMITED = "RATE_LIMITED"
+    BATCHING_DISABLED = "BATCHING_DISABLED"
+    INVALID_JSON = "INVALID_JSON"
+    BAD_REQUEST = "BAD_REQUEST"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    URI_TOO_LONG = "URI_TOO_LONG"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    INVALID_ID = "INVALID_ID"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    ASSET_NOT_FOUND = "ASSET_NOT_FOUND"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+#: Every code a client can meet, by area: exported as GraphQL enums in the schema (SDL) and
+#: listed in the README.
+ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = (
+    ApiErrorCode, CoreErrorCode, AuthErrorCode, GeoErrorCode, ListingErrorCode, MediaErrorCode,
+    TourErrorCode, QrErrorCode)
+
+
+def error_code_enums() -> list[type[StrEnum]]:
+    """Every area's codes as GraphQL enums (ErrorCode types of the SDL, saleor's style)."""
+    return [strawberry.enum(codes, name=codes.__name__, description=codes.__doc__)
+            for codes in ERROR_CODE_ENUMS]
+
+
+def _code_of_graphql_error(error: GraphQLError) -> ApiErrorCode:
     message = error.message
     if "more than" in message and "tokens" in message:
-        return QUERY_TOO_LARGE
+        return ApiErrorCode.QUERY_TOO_LARGE
     if message.startswith("Syntax Error"):
-        return PARSE_FAILED
+        return ApiErrorCode.GRAPHQL_PARSE_FAILED
     if message.startswith("Variable '$") or "cannot represent" in message:
-        return BAD_USER_INPUT
-    return VALIDATION_FAILED
+        return ApiErrorCode.BAD_USER_INPUT
+    return ApiErrorCode.GRAPHQL_VALIDATION_FAILED
 
 
 def classify(error: GraphQLError, *, production: bool) -> GraphQLError:
@@ -40,21 +80,21 @@ def classify(error: GraphQLError, *, production: bool) -> GraphQLError:
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     if isinstance(original, DomainError):
-        extensions["code"] = original.code
+        extensions["code"] = original.code.value
         if original.field:
             extensions["field"] = original.field
         return GraphQLError(original.message, nodes=error.nodes, source=error.source,
                             positions=error.positions, path=error.path,
                             extensions=extensions)
     if original is None or isinstance(original, GraphQLError):
-        extensions.setdefault("code", _code_of_graphql_error(error))
+        extensions.setdefault("code", _code_of_graphql_error(error).value)
         return GraphQLError(error.message, nodes=error.nodes, source=error.source,
                             positions=error.positions, path=error.path, extensions=extensions)
     log.error("unexpected error at %s", error.path, exc_info=original)
     message = UNEXPECTED if production else f"{UNEXPECTED} ({type(original).__name__})"
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path,
-                        extensions={"code": INTERNAL})
+                        extensions={"code": ApiErrorCode.INTERNAL_SERVER_ERROR.value})
 
 
 class ErrorCodes(SchemaExtension):

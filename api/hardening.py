@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Mapping
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from graphql import (
@@ -27,17 +28,16 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import AddValidationRules
 
+from api.errors import ApiErrorCode as Code
+
 log = logging.getLogger("tourism.api")
 T = TypeVar("T")
 
-QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
-TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
-INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
-OPERATION_TIMEOUT = "OPERATION_TIMEOUT"
 MAX_QUERY_STRING = 16 * 1024
 
 
-def json_error(status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None,
+def json_error(status: int, code: StrEnum, message: str, *,
+               headers: Mapping[str, str] | None = None,
                extra: dict[str, Any] | None = None) -> JSONResponse:
     """A GraphQL-shaped JSON error answered before GraphQL runs."""
     extensions: dict[str, Any] = {"code": code, **(extra or {})}
@@ -123,11 +123,11 @@ def query_limits_rule(*, max_depth: int, max_aliases: int) -> type[ValidationRul
                 if depth > max_depth:
                     context.report_error(GraphQLError(
                         f"the query is {depth} levels deep; at most {max_depth} are allowed",
-                        definition, extensions={"code": QUERY_TOO_DEEP}))
+                        definition, extensions={"code": Code.QUERY_TOO_DEEP.value}))
             if total_aliases > max_aliases:
                 context.report_error(GraphQLError(
                     f"{total_aliases} aliases (fragments expanded); at most {max_aliases}",
-                    extensions={"code": TOO_MANY_ALIASES}))
+                    extensions={"code": Code.TOO_MANY_ALIASES.value}))
 
     return QueryLimitsRule
 
@@ -139,7 +139,7 @@ class NoIntrospection(ValidationRule):
         """Reports an introspection field."""
         if node.name.value in ("__schema", "__type"):
             self.report_error(GraphQLError("introspection is disabled", node,
-                                           extensions={"code": INTROSPECTION_DISABLED}))
+                                           extensions={"code": Code.INTROSPECTION_DISABLED.value}))
 
 
 def limit_rules(*, max_depth: int, max_aliases: int, production: bool
@@ -176,7 +176,7 @@ async def within_time_limit(work: Awaitable[T], *, seconds: float, session: Any
             await session.close()
         return ExecutionResult(data=None, errors=[GraphQLError(
             f"the operation took longer than {seconds:g} s", extensions={
-                "code": OPERATION_TIMEOUT})])
+                "code": Code.OPERATION_TIMEOUT.value})])
 
 
 # -- request size and type -------------------------------------------------------------------
@@ -219,37 +219,37 @@ class RequestGuard:
                 break
         body = b"".join(chunks)
         if body.lstrip()[:1] == b"[":
-            await json_error(400, "BATCHING_DISABLED",
+            await json_error(400, Code.BATCHING_DISABLED,
                              "one operation per request: batches are not accepted"
                              )(scope, receive, send)
             return
         if not _is_json_object(body):
-            await json_error(400, "INVALID_JSON", "the body is not a JSON object"
+            await json_error(400, Code.INVALID_JSON, "the body is not a JSON object"
                              )(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
     def _too_large(self) -> JSONResponse:
-        return json_error(413, "PAYLOAD_TOO_LARGE",
+        return json_error(413, Code.PAYLOAD_TOO_LARGE,
                           f"the request body is over {self.max_body_bytes} bytes")
 
     def _refusal_before_body(self, scope: Scope) -> JSONResponse | None:
         headers = Headers(scope=scope)
         if scope["method"] == "GET":
             if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
-                return json_error(414, "URI_TOO_LONG",
+                return json_error(414, Code.URI_TOO_LONG,
                                   f"the query string is over {MAX_QUERY_STRING} bytes")
             return None
         if scope["method"] != "POST":
             return None
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
-            return json_error(415, "UNSUPPORTED_MEDIA_TYPE",
+            return json_error(415, Code.UNSUPPORTED_MEDIA_TYPE,
                               "send the operation as application/json")
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
-                return json_error(400, "BAD_REQUEST", "Content-Length is not a number")
+                return json_error(400, Code.BAD_REQUEST, "Content-Length is not a number")
             if int(declared) > self.max_body_bytes:
                 return self._too_large()
         return None

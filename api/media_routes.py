@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from media.errors import MediaError
+from media.errors import MediaError, MediaErrorCode
 from media.store import IMMUTABLE, LocalStore, MediaStore, guess_type
 
 #: Keys with a content digest segment never change: cache them for a year.
@@ -26,9 +26,9 @@ def media_routes(store: MediaStore) -> list[Route]:
         try:
             path = store.path(key)
         except MediaError:
-            return JSONResponse({"code": "MEDIA_NOT_FOUND"}, status_code=404)
+            return JSONResponse({"code": MediaErrorCode.MEDIA_NOT_FOUND}, status_code=404)
         if not path.is_file():
-            return JSONResponse({"code": "MEDIA_NOT_FOUND"}, status_code=404)
+            return JSONResponse({"code": MediaErrorCode.MEDIA_NOT_FOUND}, status_code=404)
         cache = IMMUTABLE if _CONTENT_ADDRESSED.search(key) else "public, max-age=300"
         return FileResponse(path, media_type=guess_type(key) or "application/octet-stream",
                             headers={"Cache-Control": cache,
@@ -37,13 +37,13 @@ def media_routes(store: MediaStore) -> list[Route]:
     async def upload(request: Request) -> Response:
         declared = int(request.headers.get("content-length") or 0)
         if declared > MAX_UPLOAD_BYTES + 64 * 1024:
-            return JSONResponse({"code": "UPLOAD_TOO_LARGE"}, status_code=413)
+            return JSONResponse({"code": MediaErrorCode.UPLOAD_TOO_LARGE}, status_code=413)
         async with request.form(max_files=1, max_fields=10,
                                 max_part_size=MAX_UPLOAD_BYTES) as form:
             upload_file = form.get("file")
             fields = {k: v for k, v in form.items() if isinstance(v, str)}
             if upload_file is None or isinstance(upload_file, str):
-                return JSONResponse({"code": "UPLOAD_MISSING_FILE"}, status_code=400)
+                return JSONResponse({"code": MediaErrorCode.UPLOAD_MISSING_FILE}, status_code=400)
             data = await upload_file.read(MAX_UPLOAD_BYTES + 1)
         try:
             key, content_type = store.check_upload(fields, len(data))

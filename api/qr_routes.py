@@ -21,11 +21,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from api.errors import ApiErrorCode
 from api.qr_page import Page, render_page, render_problem, scan_data
-from api.ratelimit import RATE_LIMITED, TokenBuckets, client_address, too_many
+from api.ratelimit import TokenBuckets, client_address, too_many
 from api.settings import QrSettings
 from core.language import language_chain
 from media.store import MediaStore
+from qr.errors import QrErrorCode
 from qr.models import Channel, TargetKind
 from qr.scans import ScanKey, record_scans
 from qr.service import resolve_scan
@@ -173,14 +175,15 @@ class QrRoutes:
         if wait > 0:
             headers.update(too_many(wait, "client")[1])
             if wants_json:
-                return JSONResponse({"code": RATE_LIMITED}, status_code=429, headers=headers)
+                return JSONResponse({"code": ApiErrorCode.RATE_LIMITED}, status_code=429,
+                                    headers=headers)
             return HTMLResponse(render_problem(chain[0], busy=True), status_code=429,
                                 headers=headers)
         code = request.path_params["code"]
         resolved = await self._resolve(code, chain) if len(code) <= 32 else None
         if resolved is None or resolved.page is None:
             if wants_json:
-                return JSONResponse({"code": "QR_CODE_NOT_FOUND",
+                return JSONResponse({"code": QrErrorCode.QR_CODE_NOT_FOUND,
                                      "message": "no such QR code"}, status_code=404,
                                     headers=headers)
             return HTMLResponse(render_problem(chain[0]), status_code=404, headers=headers)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import ApiErrorCode
 from api.hardening import json_error
 
-RATE_LIMITED = "RATE_LIMITED"
 #: Media files (panorama tiles come by the hundred) and the health check are not counted.
 EXEMPT_PREFIXES = ("/media/", "/healthz")
 
@@ -101,7 +101,7 @@ class RateLimit:
         wait = self.buckets.take(f"{self.which}:{key}") if key is not None else 0.0
         if wait > 0:
             seconds, headers, message = too_many(wait, self.which)
-            response = json_error(429, RATE_LIMITED, message, headers=headers,
+            response = json_error(429, ApiErrorCode.RATE_LIMITED, message, headers=headers,
                                   extra={"retryAfter": seconds, "limit": self.which})
             await response(scope, receive, send)
             return

@@ -13,7 +13,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from api.errors import error_codes
+from api.errors import error_code_enums, error_codes
 from api.hardening import QueryLimits, limit_rules
 from api.mutations.auth import AuthMutations
 from api.mutations.listings import ListingMutations
@@ -60,7 +60,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Destination, ListingChange],
+        types=[Destination, ListingChange, *error_code_enums()],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
         extensions=[
             # Depth and aliases measured with each fragment once (strawberry's limiters walk

@@ -15,10 +15,12 @@ from api.pages import render
 from api.types.common import InvalidId, int_key, to_global_id
 from core.language import language_chain, pick_text
 from geo import service as geo_service
+from media.errors import MediaErrorCode
 from media.store import MediaStore, check_key
 from media.tiling import panorama_prefix
 from tours import service as tour_service
 from tours import viewers
+from tours.errors import TourErrorCode
 from tours.offline import offline_pack, pack_zip
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -87,7 +89,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         except Exception:
             key = ""
         if not _SHA.match(sha) or not key:
-            return JSONResponse({"code": "MEDIA_NOT_FOUND"}, status_code=404)
+            return JSONResponse({"code": MediaErrorCode.MEDIA_NOT_FOUND}, status_code=404)
         return RedirectResponse(store.url(key), status_code=307,
                                 headers={"Cache-Control": "public, max-age=600"})
 
@@ -97,7 +99,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
             place = await geo_service.get_destination_by_slug(
                 session=session, slug=request.path_params["slug"])
             if place is None:
-                return JSONResponse({"code": "DESTINATION_NOT_FOUND"}, status_code=404)
+                return JSONResponse({"code": TourErrorCode.DESTINATION_NOT_FOUND}, status_code=404)
             pack = await offline_pack(session=session, store=store, destination=place,
                                       chain=chain, base_url=public_base_url.rstrip("/"))
         kind = request.path_params.get("kind")
@@ -108,7 +110,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
                 "Content-Disposition": f'attachment; filename="{place.slug}-{chain[0]}.zip"'})
         document = pack.documents.get(request.path_params.get("name", ""))
         if document is None:
-            return JSONResponse({"code": "MEDIA_NOT_FOUND"}, status_code=404)
+            return JSONResponse({"code": MediaErrorCode.MEDIA_NOT_FOUND}, status_code=404)
         return Response(document, media_type="application/json")
 
     return [Route("/tours/{id}", page, methods=["GET"]),

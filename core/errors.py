@@ -1,16 +1,30 @@
-"""The base of every expected failure of the service."""
+"""The one base of every expected failure of the service, and the codes of what core checks.
+
+Each area lists its codes in one `StrEnum` (`GeoErrorCode`, `MediaErrorCode`, …) whose member
+names are the codes themselves, and raises them through `DomainError` (or a subclass naming
+the area, for `except` clauses): `raise GeoError(GeoErrorCode.INVALID_BBOX, "…", field=…)`.
+The API exports every such enum in its schema, so clients can generate them.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class CoreErrorCode(StrEnum):
+    """Codes of what every area shares: pages and language tags."""
+
+    PAGE_SIZE_EXCEEDED = "PAGE_SIZE_EXCEEDED"
+    INVALID_LANGUAGE = "INVALID_LANGUAGE"
+
 
 class DomainError(Exception):
-    """Base of every expected failure of the service: carries a stable `code`."""
+    """An expected failure: a stable code from an area's enum, a message, the argument at fault."""
 
-    code: str = "DOMAIN_ERROR"
+    code: StrEnum
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(self, code: StrEnum, message: str, *, field: str | None = None):
         super().__init__(message)
+        self.code = code
         self.message = message
-        if code is not None:
-            self.code = code
         self.field = field

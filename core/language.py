@@ -8,10 +8,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from core.errors import DomainError
+from core.errors import CoreErrorCode, DomainError
 
 FALLBACK = ("vi", "en")
-INVALID_LANGUAGE = "INVALID_LANGUAGE"
 MAX_TAG_LENGTH = 35
 MAX_HEADER_TAGS = 20
 #: RFC 5646 `langtag` (well-formed, case-insensitive), plus private use; primary 2-3 letters.
@@ -26,9 +25,10 @@ _TAG = re.compile(
 
 
 class LanguageError(DomainError):
-    """A language tag that is not BCP 47."""
+    """A language tag that is not BCP 47: INVALID_LANGUAGE."""
 
-    code = INVALID_LANGUAGE
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(CoreErrorCode.INVALID_LANGUAGE, message, field=field)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from core.errors import DomainError
+from core.errors import CoreErrorCode, DomainError
 
 T = TypeVar("T")
 #: A keyset position: the sort values of the last item seen (numbers only).
 Key = tuple[float, ...]
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-
-
-class PagingError(DomainError):
-    """A page request the service refuses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +37,8 @@ def check_first(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0 or first > MAX_PAGE_SIZE:
-        raise PagingError(f"first must be between 0 and {MAX_PAGE_SIZE}",
-                          code="PAGE_SIZE_EXCEEDED", field="first")
+        raise DomainError(CoreErrorCode.PAGE_SIZE_EXCEEDED,
+                          f"first must be between 0 and {MAX_PAGE_SIZE}", field="first")
     return first
 
 

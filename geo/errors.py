@@ -8,7 +8,7 @@ from core.errors import DomainError
 
 
 class GeoErrorCode(StrEnum):
-    """Stable codes of expected geo failures (documented in docs/errors.md)."""
+    """Stable codes of expected geo failures."""
 
     INVALID_COORDINATES = "INVALID_COORDINATES"
     INVALID_RADIUS = "INVALID_RADIUS"
@@ -20,11 +20,7 @@ class GeoErrorCode(StrEnum):
     INVALID_SEARCH_TEXT = "INVALID_SEARCH_TEXT"
     INVALID_ZOOM = "INVALID_ZOOM"
     INVALID_DESTINATION = "INVALID_DESTINATION"
-    AREA_TOO_LARGE = "AREA_TOO_LARGE"
 
 
 class GeoError(DomainError):
     """An expected failure of a geo query or change."""
-
-    def __init__(self, code: GeoErrorCode, message: str, *, field: str | None = None):
-        super().__init__(message, code=code.value, field=field)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from media.errors import MediaError
+from media.errors import MediaErrorCode as Code
 
 #: Content types a narration may have, with the file extension its object key gets.
 AUDIO_TYPES: dict[str, str] = {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/ogg": "ogg"}
@@ -21,8 +22,6 @@ MAX_AUDIO_SECONDS = 15 * 60.0
 
 class AudioError(MediaError):
     """An audio file that is refused."""
-
-    code = "AUDIO_INVALID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +49,9 @@ def _check_whole(size: int, bitrate: int, length: float) -> None:
     """A file much smaller than its bitrate and length say was cut short."""
     expected = bitrate / 8 * length
     if bitrate > 0 and size < expected * 0.85 - 4096:
-        raise AudioError(f"the file has {size} bytes but its stream needs about "
-                         f"{expected:.0f}: it was cut short", code="AUDIO_CORRUPT")
+        raise AudioError(Code.AUDIO_CORRUPT,
+                         f"the file has {size} bytes but its stream needs about "
+                         f"{expected:.0f}: it was cut short")
 
 
 def _parse(data: bytes, content_type: str) -> tuple[str, float]:
@@ -65,15 +65,15 @@ def _parse(data: bytes, content_type: str) -> tuple[str, float]:
     if content_type == "audio/mpeg":
         mp3: Any = MP3(stream)  # type: ignore[no-untyped-call]
         if mp3.info.layer != 3:
-            raise AudioError(f"MPEG layer {mp3.info.layer} is not MP3", code="AUDIO_CORRUPT")
+            raise AudioError(Code.AUDIO_CORRUPT, f"MPEG layer {mp3.info.layer} is not MP3")
         _check_whole(len(data), int(mp3.info.bitrate), float(mp3.info.length))
         return "mp3", float(mp3.info.length)
     if content_type == "audio/mp4":
         mp4: Any = MP4(stream)  # type: ignore[no-untyped-call]
         codec = str(getattr(mp4.info, "codec", ""))
         if not codec.startswith("mp4a"):
-            raise AudioError(f"an M4A narration must be AAC, not {codec or 'unknown'}",
-                             code="AUDIO_TYPE_MISMATCH")
+            raise AudioError(Code.AUDIO_TYPE_MISMATCH,
+                             f"an M4A narration must be AAC, not {codec or 'unknown'}")
         _check_whole(len(data), int(mp4.info.bitrate), float(mp4.info.length))
         return "aac", float(mp4.info.length)
     try:
@@ -91,31 +91,32 @@ def check_audio(data: bytes, *, content_type: str, max_bytes: int = MAX_AUDIO_BY
     from mutagen import MutagenError
 
     if content_type not in AUDIO_TYPES:
-        raise AudioError(f"{content_type!r} is not an accepted audio type "
-                         f"({', '.join(sorted(AUDIO_TYPES))})", code="AUDIO_TYPE_NOT_ALLOWED",
+        raise AudioError(Code.AUDIO_TYPE_NOT_ALLOWED,
+                         f"{content_type!r} is not an accepted audio type "
+                         f"({', '.join(sorted(AUDIO_TYPES))})",
                          field="contentType")
     if not data:
-        raise AudioError("the audio file is empty", code="AUDIO_EMPTY")
+        raise AudioError(Code.AUDIO_EMPTY, "the audio file is empty")
     if len(data) > max_bytes:
-        raise AudioError(f"the audio file has {len(data)} bytes, more than {max_bytes}",
-                         code="AUDIO_TOO_LARGE")
+        raise AudioError(Code.AUDIO_TOO_LARGE,
+                         f"the audio file has {len(data)} bytes, more than {max_bytes}")
     found = sniff(data)
     if found is None:
-        raise AudioError("the file is not audio of any accepted type", code="AUDIO_TYPE_MISMATCH")
+        raise AudioError(Code.AUDIO_TYPE_MISMATCH, "the file is not audio of any accepted type")
     if found != content_type:
-        raise AudioError(f"the file is {found}, not the {content_type} it claims",
-                         code="AUDIO_TYPE_MISMATCH")
+        raise AudioError(Code.AUDIO_TYPE_MISMATCH,
+                         f"the file is {found}, not the {content_type} it claims")
     try:
         codec, duration = _parse(data, content_type)
     except AudioError:
         raise
     except (MutagenError, ValueError, OverflowError, EOFError, IndexError, KeyError) as exc:
-        raise AudioError(f"the {content_type} file cannot be read: {exc}",
-                         code="AUDIO_CORRUPT") from exc
+        raise AudioError(Code.AUDIO_CORRUPT,
+                         f"the {content_type} file cannot be read: {exc}") from exc
     if not duration > 0.05:
-        raise AudioError("the audio has no playable length", code="AUDIO_CORRUPT")
+        raise AudioError(Code.AUDIO_CORRUPT, "the audio has no playable length")
     if duration > max_seconds:
-        raise AudioError(f"the audio lasts {duration:.0f} s, more than {max_seconds:.0f} s",
-                         code="AUDIO_TOO_LONG")
+        raise AudioError(Code.AUDIO_TOO_LONG,
+                         f"the audio lasts {duration:.0f} s, more than {max_seconds:.0f} s")
     return AudioInfo(content_type=content_type, codec=codec, duration_s=round(duration, 3),
                      size=len(data))

@@ -1,4 +1,5 @@
-"""Errors of the media area, each with a stable code."""
+"""Errors of the media area (storage, uploads, images, audio, transcripts), each with a stable
+code."""
 
 from __future__ import annotations
 
@@ -7,41 +8,39 @@ from enum import StrEnum
 from core.errors import DomainError
 
 
+class MediaErrorCode(StrEnum):
+    """Stable codes of refused media: objects and uploads, panoramas, photos, audio."""
+
+    INVALID_MEDIA_KEY = "INVALID_MEDIA_KEY"
+    MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"
+    UPLOAD_TYPE_NOT_ALLOWED = "UPLOAD_TYPE_NOT_ALLOWED"
+    UPLOAD_NOT_FOUND = "UPLOAD_NOT_FOUND"
+    UPLOAD_EXPIRED = "UPLOAD_EXPIRED"
+    UPLOAD_NOT_RECEIVED = "UPLOAD_NOT_RECEIVED"
+    UPLOAD_TOO_LARGE = "UPLOAD_TOO_LARGE"
+    UPLOAD_EMPTY = "UPLOAD_EMPTY"
+    UPLOAD_POLICY_VIOLATED = "UPLOAD_POLICY_VIOLATED"
+    UPLOAD_POLICY_EXPIRED = "UPLOAD_POLICY_EXPIRED"
+    UPLOAD_MISSING_FILE = "UPLOAD_MISSING_FILE"
+    UNSUPPORTED_IMAGE_FORMAT = "UNSUPPORTED_IMAGE_FORMAT"
+    CORRUPT_IMAGE = "CORRUPT_IMAGE"
+    TRUNCATED_IMAGE = "TRUNCATED_IMAGE"
+    DECOMPRESSION_BOMB = "DECOMPRESSION_BOMB"
+    NOT_EQUIRECTANGULAR = "NOT_EQUIRECTANGULAR"
+    PANORAMA_TOO_LARGE = "PANORAMA_TOO_LARGE"
+    PANORAMA_TOO_SMALL = "PANORAMA_TOO_SMALL"
+    PANORAMA_NOT_FOUND = "PANORAMA_NOT_FOUND"
+    PHOTO_INVALID = "PHOTO_INVALID"
+    PHOTO_TOO_MANY_PIXELS = "PHOTO_TOO_MANY_PIXELS"
+    AUDIO_TYPE_NOT_ALLOWED = "AUDIO_TYPE_NOT_ALLOWED"
+    AUDIO_EMPTY = "AUDIO_EMPTY"
+    AUDIO_TOO_LARGE = "AUDIO_TOO_LARGE"
+    AUDIO_TOO_LONG = "AUDIO_TOO_LONG"
+    AUDIO_TYPE_MISMATCH = "AUDIO_TYPE_MISMATCH"
+    AUDIO_CORRUPT = "AUDIO_CORRUPT"
+    TRANSCRIPT_INVALID = "TRANSCRIPT_INVALID"
+    TRANSCRIPT_LONGER_THAN_AUDIO = "TRANSCRIPT_LONGER_THAN_AUDIO"
+
+
 class MediaError(DomainError):
     """An expected failure of storing, checking or converting media."""
-
-    code = "MEDIA_ERROR"
-
-
-class PanoramaErrorCode(StrEnum):
-    """Stable codes of refused panoramas."""
-
-    UNSUPPORTED_FORMAT = "UNSUPPORTED_IMAGE_FORMAT"
-    NOT_EQUIRECTANGULAR = "NOT_EQUIRECTANGULAR"
-    TOO_LARGE = "PANORAMA_TOO_LARGE"
-    TOO_SMALL = "PANORAMA_TOO_SMALL"
-    DECOMPRESSION_BOMB = "DECOMPRESSION_BOMB"
-    CORRUPT = "CORRUPT_IMAGE"
-    TRUNCATED = "TRUNCATED_IMAGE"
-    PANORAMA_NOT_FOUND = "PANORAMA_NOT_FOUND"
-
-
-class PanoramaError(MediaError):
-    """A panorama that the service refuses, with the reason's code."""
-
-    def __init__(self, code: PanoramaErrorCode, message: str, *, field: str | None = None):
-        super().__init__(message, code=code.value, field=field)
-
-
-class UploadErrorCode(StrEnum):
-    """Stable codes of refused uploads (a purpose may give clients its own code for one)."""
-
-    TYPE_NOT_ALLOWED = "UPLOAD_TYPE_NOT_ALLOWED"
-    NOT_FOUND = "UPLOAD_NOT_FOUND"
-    EXPIRED = "UPLOAD_EXPIRED"
-    NOT_RECEIVED = "UPLOAD_NOT_RECEIVED"
-    TOO_LARGE = "UPLOAD_TOO_LARGE"
-
-
-class UploadError(MediaError):
-    """An upload that cannot be started or claimed, with the code its purpose gives it."""

@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from media.errors import MediaError, PanoramaError
-from media.errors import PanoramaErrorCode as Code
+from media.errors import MediaError
+from media.errors import MediaErrorCode as Code
 
 #: Pillow format name -> (content type, extension) of the formats an uploaded image may be.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -58,14 +58,14 @@ class PixelBudget:
 class ImageCodes:
     """The codes a caller's clients know the refusals of `check_image` by."""
 
-    unsupported: str
-    corrupt: str
-    too_large: str
-    bomb: str
+    unsupported: Code
+    corrupt: Code
+    too_large: Code
+    bomb: Code
 
 
-PANORAMA_CODES = ImageCodes(unsupported=Code.UNSUPPORTED_FORMAT.value, corrupt=Code.CORRUPT.value,
-                            too_large=Code.TOO_LARGE.value, bomb=Code.DECOMPRESSION_BOMB.value)
+PANORAMA_CODES = ImageCodes(unsupported=Code.UNSUPPORTED_IMAGE_FORMAT, corrupt=Code.CORRUPT_IMAGE,
+                            too_large=Code.PANORAMA_TOO_LARGE, bomb=Code.DECOMPRESSION_BOMB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,24 +118,24 @@ def check_image(data: bytes, *, formats: Collection[str], budget: PixelBudget,
             with Image.open(io.BytesIO(data), formats=list(formats)) as image:
                 fmt, (width, height) = str(image.format), image.size
     except Image.DecompressionBombError as exc:
-        raise MediaError("the image claims far more pixels than it could hold",
-                         code=codes.bomb) from exc
+        raise MediaError(codes.bomb, "the image claims far more pixels than it could hold") from exc
     except UnidentifiedImageError as exc:
         if magic is None or magic not in formats:
-            raise MediaError(f"only {', '.join(sorted(formats))} images are accepted",
-                             code=codes.unsupported) from exc
-        raise MediaError(f"the {magic} header cannot be read", code=codes.corrupt) from exc
+            raise MediaError(codes.unsupported,
+                             f"only {', '.join(sorted(formats))} images are accepted") from exc
+        raise MediaError(codes.corrupt, f"the {magic} header cannot be read") from exc
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
-        raise MediaError("the image header cannot be read", code=codes.corrupt) from exc
+        raise MediaError(codes.corrupt, "the image header cannot be read") from exc
     if fmt not in formats:
-        raise MediaError(f"only {', '.join(sorted(formats))} images are accepted",
-                         code=codes.unsupported)
+        raise MediaError(codes.unsupported,
+                         f"only {', '.join(sorted(formats))} images are accepted")
     if width > budget.width or height > budget.height or width * height > budget.pixels:
         if width * height * 3 > BOMB_RATIO * len(data):
-            raise MediaError(f"a {len(data)}-byte file claims {width}×{height} pixels",
-                             code=codes.bomb)
-        raise MediaError(f"{width}×{height} is over the budget of {budget.width}×"
-                         f"{budget.height} ({budget.pixels}) pixels", code=codes.too_large)
+            raise MediaError(codes.bomb,
+                             f"a {len(data)}-byte file claims {width}×{height} pixels")
+        raise MediaError(codes.too_large,
+                         f"{width}×{height} is over the budget of {budget.width}×"
+                         f"{budget.height} ({budget.pixels}) pixels")
     return ImageHeader(format=fmt, width=width, height=height)
 
 
@@ -145,17 +145,18 @@ def probe(data: bytes, *, budget: PixelBudget | None = None) -> ImageHeader:
                          codes=PANORAMA_CODES)
     width, height = header.width, header.height
     if abs(width - 2 * height) > 1:
-        raise PanoramaError(Code.NOT_EQUIRECTANGULAR,
+        raise MediaError(Code.NOT_EQUIRECTANGULAR,
                             f"an equirectangular panorama is 2:1, not {width}×{height}")
     if width < MIN_WIDTH:
-        raise PanoramaError(Code.TOO_SMALL, f"a panorama needs at least {MIN_WIDTH} px across")
+        raise MediaError(Code.PANORAMA_TOO_SMALL,
+                         f"a panorama needs at least {MIN_WIDTH} px across")
     if _truncated(header.format, data):
-        raise PanoramaError(Code.TRUNCATED, "the file ends before the image does")
+        raise MediaError(Code.TRUNCATED_IMAGE, "the file ends before the image does")
     return header
 
 
 def decode(data: bytes, header: ImageHeader) -> Pixels:
-    """The image as an (H, W, 3) BGR array, decoded once; PanoramaError when it is corrupt."""
+    """The image as an (H, W, 3) BGR array, decoded once; MediaError when it is corrupt."""
     import cv2  # the image libraries load only where images are decoded (the tiler)
     import simplejpeg
 
@@ -169,5 +170,5 @@ def decode(data: bytes, header: ImageHeader) -> Pixels:
         flags = cv2.IMREAD_COLOR_BGR | cv2.IMREAD_IGNORE_ORIENTATION
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)  # type: ignore[assignment]
     if pixels is None or pixels.shape[:2] != (header.height, header.width):
-        raise PanoramaError(Code.CORRUPT, "the image data cannot be decoded")
+        raise MediaError(Code.CORRUPT_IMAGE, "the image data cannot be decoded")
     return pixels

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
-from media.errors import PanoramaErrorCode, UploadErrorCode
+from media.errors import MediaErrorCode as Code
 from media.images import EXTENSIONS, PixelBudget, probe
 from media.models import Panorama
 from media.store import MediaStore
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 PANORAMA_UPLOADS = UploadPurpose(
     name="panorama", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
-    codes={UploadErrorCode.TYPE_NOT_ALLOWED: PanoramaErrorCode.UNSUPPORTED_FORMAT.value})
+    codes={Code.UPLOAD_TYPE_NOT_ALLOWED: Code.UNSUPPORTED_IMAGE_FORMAT})
 
 
 async def get_panoramas(*, session: AsyncSession, ids: Sequence[int]) -> list[Panorama | None]:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlparse
 
 from media.errors import MediaError
+from media.errors import MediaErrorCode as Code
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,500}$")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -29,7 +30,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def check_key(key: str) -> str:
     """A safe object key: no leading slash, no `..`, a conservative alphabet."""
     if not _KEY.match(key) or ".." in key.split("/") or "//" in key:
-        raise MediaError(f"invalid object key {key!r}", code="INVALID_MEDIA_KEY")
+        raise MediaError(Code.INVALID_MEDIA_KEY, f"invalid object key {key!r}")
     return key
 
 
@@ -90,7 +91,7 @@ class MediaStore(Protocol):
 
 
 def _not_found(key: str) -> MediaError:
-    return MediaError(f"no media object {key!r}", code="MEDIA_NOT_FOUND")
+    return MediaError(Code.MEDIA_NOT_FOUND, f"no media object {key!r}")
 
 
 class LocalStore:
@@ -189,8 +190,8 @@ class LocalStore:
         """(key, content type) of a local upload whose policy holds; MediaError otherwise."""
         policy, signature = fields.get("policy", ""), fields.get("signature", "")
         if not hmac.compare_digest(self._sign(policy), signature):
-            raise MediaError("upload policy signature does not match",
-                             code="UPLOAD_POLICY_VIOLATED")
+            raise MediaError(Code.UPLOAD_POLICY_VIOLATED,
+                             "upload policy signature does not match")
         try:
             document = json.loads(base64.b64decode(policy))
             conditions = document["conditions"]
@@ -198,15 +199,14 @@ class LocalStore:
             key, content_type = conditions[0]["key"], conditions[1]["Content-Type"]
             low, high = conditions[2][1], conditions[2][2]
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise MediaError("malformed upload policy", code="UPLOAD_POLICY_VIOLATED") from exc
+            raise MediaError(Code.UPLOAD_POLICY_VIOLATED, "malformed upload policy") from exc
         if time.time() > expires_at:
-            raise MediaError("upload policy has expired", code="UPLOAD_POLICY_EXPIRED")
+            raise MediaError(Code.UPLOAD_POLICY_EXPIRED, "upload policy has expired")
         if fields.get("key") != key or fields.get("Content-Type") != content_type:
-            raise MediaError("upload fields differ from the policy",
-                             code="UPLOAD_POLICY_VIOLATED")
+            raise MediaError(Code.UPLOAD_POLICY_VIOLATED, "upload fields differ from the policy")
         if not low <= size <= high:
-            raise MediaError(f"upload of {size} bytes is outside {low}..{high}",
-                             code="UPLOAD_TOO_LARGE" if size > high else "UPLOAD_EMPTY")
+            raise MediaError(Code.UPLOAD_TOO_LARGE if size > high else Code.UPLOAD_EMPTY,
+                             f"upload of {size} bytes is outside {low}..{high}")
         return key, content_type
 
 

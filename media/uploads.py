@@ -17,14 +17,15 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.time import utcnow
-from media.errors import UploadError
-from media.errors import UploadErrorCode as Code
+from media.errors import MediaError
+from media.errors import MediaErrorCode as Code
 from media.models import MediaObject, UploadStatus
 from media.store import MediaStore
 
@@ -44,18 +45,18 @@ class UploadPurpose:
     keeps_object: bool = False
     #: The argument that refusals of a claim name.
     argument: str = "key"
-    codes: Mapping[Code, str] = field(default_factory=dict)
+    codes: Mapping[Code, StrEnum] = field(default_factory=dict)
 
-    def error(self, code: Code, message: str, *, argument: str | None = None) -> UploadError:
+    def error(self, code: Code, message: str, *, argument: str | None = None) -> MediaError:
         """The refusal with the code this purpose's clients know."""
-        return UploadError(message, code=self.codes.get(code, code.value),
-                           field=argument or self.argument)
+        return MediaError(self.codes.get(code, code), message, field=argument or self.argument)
 
     def extension(self, content_type: str) -> str:
-        """The key extension of an accepted content type; UploadError otherwise."""
+        """The key extension of an accepted content type; MediaError otherwise."""
         extension = self.content_types.get(content_type)
         if extension is None:
-            raise self.error(Code.TYPE_NOT_ALLOWED, f"{content_type!r} is not accepted here: "
+            raise self.error(Code.UPLOAD_TYPE_NOT_ALLOWED,
+                             f"{content_type!r} is not accepted here: "
                              f"send {', '.join(sorted(self.content_types))}",
                              argument="contentType")
         return extension
@@ -128,7 +129,7 @@ async def pending_upload(
     *, session: AsyncSession, purpose: UploadPurpose, key: str,
     subject: Mapping[str, Any] | None = None,
 ) -> MediaObject:
-    """The pending upload of a key, issued for this purpose (and subject); UploadError
+    """The pending upload of a key, issued for this purpose (and subject); MediaError
     NOT_FOUND otherwise."""
     upload = (await session.execute(
         select(MediaObject).where(MediaObject.key == key)
@@ -136,7 +137,7 @@ async def pending_upload(
     if (upload is None or upload.purpose != purpose.name
             or upload.status != UploadStatus.PENDING.value
             or (subject is not None and upload.subject != dict(subject))):
-        raise purpose.error(Code.NOT_FOUND, "no pending upload has this key")
+        raise purpose.error(Code.UPLOAD_NOT_FOUND, "no pending upload has this key")
     return upload
 
 
@@ -152,14 +153,14 @@ async def claim_upload(
     upload = await pending_upload(session=session, purpose=purpose, key=key, subject=subject)
     now = now or utcnow()
     if _utc(upload.expires_at) <= now:
-        raise purpose.error(Code.EXPIRED, "the upload has expired: request a new one")
+        raise purpose.error(Code.UPLOAD_EXPIRED, "the upload has expired: request a new one")
     info = await asyncio.to_thread(store.head, key)
     if info is None:
-        raise purpose.error(Code.NOT_RECEIVED, "nothing was uploaded under this key")
+        raise purpose.error(Code.UPLOAD_NOT_RECEIVED, "nothing was uploaded under this key")
     limit = min(upload.max_bytes, max_bytes if max_bytes is not None else upload.max_bytes)
     if info.size > limit:
         await asyncio.to_thread(store.delete_many, [key])
-        raise purpose.error(Code.TOO_LARGE, f"the upload has {info.size} bytes, more than "
+        raise purpose.error(Code.UPLOAD_TOO_LARGE, f"the upload has {info.size} bytes, more than "
                             f"{limit}")
     claimed = ClaimedUpload(upload=upload, size=info.size, store=store)
     async with session.begin_nested():
@@ -172,7 +173,7 @@ async def claim_upload(
             .values(status=UploadStatus.USED.value, claimed_at=now)
             .execution_options(synchronize_session=False))
         if getattr(taken, "rowcount", 0) != 1:
-            raise purpose.error(Code.NOT_FOUND, "the upload was claimed meanwhile")
+            raise purpose.error(Code.UPLOAD_NOT_FOUND, "the upload was claimed meanwhile")
         try:
             yield claimed
         except BaseException:

@@ -14,13 +14,14 @@ from typing import Any
 from PIL import Image, ImageOps
 
 from media.errors import MediaError
+from media.errors import MediaErrorCode as Code
 from media.images import FORMAT_OF_TYPE, ImageCodes, PixelBudget, check_image
 from media.store import MediaStore
 
 #: Largest photo decoded, in pixels (a 40-megapixel camera); more is refused before decoding.
 PHOTO_BUDGET = PixelBudget(width=65_500, height=65_500, max_pixels=40_000_000)
-PHOTO_CODES = ImageCodes(unsupported="PHOTO_INVALID", corrupt="PHOTO_INVALID",
-                         too_large="PHOTO_TOO_MANY_PIXELS", bomb="PHOTO_TOO_MANY_PIXELS")
+PHOTO_CODES = ImageCodes(unsupported=Code.PHOTO_INVALID, corrupt=Code.PHOTO_INVALID,
+                         too_large=Code.PHOTO_TOO_MANY_PIXELS, bomb=Code.PHOTO_TOO_MANY_PIXELS)
 SIZES = {"thumbnail": 320, "medium": 1024, "large": 2048}
 
 
@@ -63,10 +64,9 @@ def _upright(data: bytes, fmt: str) -> Image.Image:
             image.load()
             return ImageOps.exif_transpose(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise MediaError("the image expands to too many pixels",
-                             code=PHOTO_CODES.bomb) from exc
+            raise MediaError(PHOTO_CODES.bomb, "the image expands to too many pixels") from exc
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise MediaError(f"not a readable {fmt} image", code=PHOTO_CODES.corrupt) from exc
+            raise MediaError(PHOTO_CODES.corrupt, f"not a readable {fmt} image") from exc
 
 
 def render_variants(data: bytes, content_type: str, *, budget: PixelBudget = PHOTO_BUDGET

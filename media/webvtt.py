@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from media.errors import MediaError
+from media.errors import MediaErrorCode as Code
 
 MAX_TRANSCRIPT_BYTES = 256 * 1024
 MAX_CUES = 5000
@@ -18,8 +19,6 @@ _TAG = re.compile(r"<[^>]*>")
 
 class TranscriptError(MediaError):
     """A transcript that is not valid WebVTT."""
-
-    code = "TRANSCRIPT_INVALID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +38,9 @@ def _seconds(groups: tuple[str | None, ...]) -> float:
 
 def _bad(message: str, line: int | None = None) -> TranscriptError:
     where = f" (line {line})" if line is not None else ""
-    return TranscriptError(f"transcript is not valid WebVTT: {message}{where}",
-                           code="TRANSCRIPT_INVALID", field="transcript")
+    return TranscriptError(Code.TRANSCRIPT_INVALID,
+                           f"transcript is not valid WebVTT: {message}{where}",
+                           field="transcript")
 
 
 def _plain(payload: list[str]) -> str:
@@ -117,9 +117,10 @@ def check_transcript(source: str | bytes, *, duration_s: float | None = None,
     """The cues of a valid transcript that fits the audio's duration; TranscriptError if not."""
     cues = parse_webvtt(source)
     if duration_s is not None and cues[-1].end_s > duration_s + tolerance_s:
-        raise TranscriptError(
-            f"the transcript runs to {cues[-1].end_s:.1f} s but the audio lasts "
-            f"{duration_s:.1f} s", code="TRANSCRIPT_LONGER_THAN_AUDIO", field="transcript")
+        raise TranscriptError(Code.TRANSCRIPT_LONGER_THAN_AUDIO,
+                              f"the transcript runs to {cues[-1].end_s:.1f} s but the audio lasts "
+                              f"{duration_s:.1f} s",
+                              field="transcript")
     return cues
 
 

@@ -9,6 +9,7 @@ import qrcode
 from PIL import Image
 
 from qr.errors import QrError
+from qr.errors import QrErrorCode as Code
 
 QUIET_ZONE = 4  # modules of white border the QR specification asks for
 MIN_SIZE_PX, MAX_SIZE_PX = 64, 4096
@@ -54,8 +55,9 @@ def dark_runs(modules: list[list[bool]]) -> list[tuple[int, int, int]]:
 
 def _check_size(size_px: int) -> int:
     if not MIN_SIZE_PX <= size_px <= MAX_SIZE_PX:
-        raise QrError(f"size must be between {MIN_SIZE_PX} and {MAX_SIZE_PX} pixels",
-                      code="INVALID_QR_SIZE", field="size")
+        raise QrError(Code.INVALID_QR_SIZE,
+                      f"size must be between {MIN_SIZE_PX} and {MAX_SIZE_PX} pixels",
+                      field="size")
     return size_px
 
 

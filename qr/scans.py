@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
 from qr.errors import QrError
+from qr.errors import QrErrorCode as Code
 from qr.models import Channel, QrCode, ScanCount, TargetKind
 from tours.models import Stop
 
@@ -77,8 +78,9 @@ async def scan_statistics(*, session: AsyncSession, actor: Actor, since: date, u
     and channel; only the codes of one destination's stops and itself when one is given."""
     require_staff(actor)
     if until < since or (until - since).days >= MAX_DAYS:
-        raise QrError(f"the period must run forward and span at most {MAX_DAYS} days",
-                      code="INVALID_PERIOD", field="since")
+        raise QrError(Code.INVALID_PERIOD,
+                      f"the period must run forward and span at most {MAX_DAYS} days",
+                      field="since")
     stmt = (select(ScanCount, QrCode.code).join(QrCode, QrCode.id == ScanCount.qr_code_id)
             .where(ScanCount.day >= since, ScanCount.day <= until))
     if destination_id is not None:

@@ -16,7 +16,8 @@ from core.language import pick_text
 from geo.models import Destination, Status
 from media.store import MediaStore
 from qr.codes import ALPHABET, new_code, normalize_code, scan_url
-from qr.errors import InvalidQrTarget, QrCodeNotFound, QrError
+from qr.errors import QrError
+from qr.errors import QrErrorCode as Code
 from qr.images import ErrorCorrection
 from qr.models import QrCode, TargetKind
 from qr.sheet import Label, SheetFormat, render_sheet
@@ -70,7 +71,8 @@ async def _check_target(session: AsyncSession, target: QrTarget) -> None:
     model = {TargetKind.STOP: Stop, TargetKind.DESTINATION: Destination,
              TargetKind.SCENE: Scene}[target.kind]
     if await session.get(model, target.id) is None:
-        raise InvalidQrTarget(f"no {target.kind.value} {target.id}", field="target")
+        raise QrError(Code.INVALID_QR_TARGET, f"no {target.kind.value} {target.id}",
+                      field="target")
 
 
 async def create_qr_code(*, session: AsyncSession, actor: Actor, target: QrTarget,
@@ -81,8 +83,8 @@ async def create_qr_code(*, session: AsyncSession, actor: Actor, target: QrTarge
     await _check_target(session, target)
     wanted = normalize_code(code) if code is not None else None
     if code is not None and wanted is None:
-        raise QrError(f"{code!r} is not a short code (4-16 of {ALPHABET})",
-                      code="INVALID_QR_CODE", field="code")
+        raise QrError(Code.INVALID_QR_CODE, f"{code!r} is not a short code (4-16 of {ALPHABET})",
+                      field="code")
     for _ in range(1 if wanted else CODE_ATTEMPTS):
         qr = QrCode(code=wanted or new_code(), enabled=True)
         _set_target(qr, target)
@@ -94,8 +96,8 @@ async def create_qr_code(*, session: AsyncSession, actor: Actor, target: QrTarge
             continue
         return qr
     if wanted:
-        raise QrError(f"the code {wanted} is taken", code="QR_CODE_TAKEN", field="code")
-    raise QrError("could not find a free short code", code="QR_CODE_SPACE_EXHAUSTED")
+        raise QrError(Code.QR_CODE_TAKEN, f"the code {wanted} is taken", field="code")
+    raise QrError(Code.QR_CODE_SPACE_EXHAUSTED, "could not find a free short code")
 
 
 async def get_qr_code(*, session: AsyncSession, code: str) -> QrCode | None:
@@ -111,7 +113,7 @@ async def get_qr_code(*, session: AsyncSession, code: str) -> QrCode | None:
 async def _code_or_fail(session: AsyncSession, code: str) -> QrCode:
     qr = await get_qr_code(session=session, code=code)
     if qr is None:
-        raise QrCodeNotFound(f"no QR code {code!r}", field="code")
+        raise QrError(Code.QR_CODE_NOT_FOUND, f"no QR code {code!r}", field="code")
     return qr
 
 
@@ -227,7 +229,8 @@ async def sheet_labels(*, session: AsyncSession, destination_id: int, public_bas
     route order, titled in Vietnamese and English."""
     destination = await session.get(Destination, destination_id)
     if destination is None:
-        raise InvalidQrTarget(f"no destination {destination_id}", field="destinationId")
+        raise QrError(Code.INVALID_QR_TARGET, f"no destination {destination_id}",
+                      field="destinationId")
     route = (await stop_service.stops_of_destinations(
         session=session, destination_ids=[destination_id]))[destination_id]
     own = (await codes_of_targets(session=session, kind=TargetKind.DESTINATION,

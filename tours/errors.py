@@ -1,4 +1,4 @@
-"""Errors of the tours area (virtual tours), each with a stable code."""
+"""Errors of the tours area (virtual tours, stops and narrations), each with a stable code."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from core.errors import DomainError
 
 
 class TourErrorCode(StrEnum):
-    """Stable codes of expected tour failures."""
+    """Stable codes of expected failures of tours, stops and narrations."""
 
     TOUR_NOT_FOUND = "TOUR_NOT_FOUND"
     SCENE_NOT_FOUND = "SCENE_NOT_FOUND"
@@ -20,10 +20,12 @@ class TourErrorCode(StrEnum):
     INVALID_ANGLE = "INVALID_ANGLE"
     INVALID_PLACEMENT = "INVALID_PLACEMENT"
     INVALID_HOTSPOT = "INVALID_HOTSPOT"
+    STOP_NOT_FOUND = "STOP_NOT_FOUND"
+    INVALID_STOP = "INVALID_STOP"
+    INVALID_VIEWPOINT = "INVALID_VIEWPOINT"
+    INVALID_NARRATION_KEY = "INVALID_NARRATION_KEY"
+    NARRATION_UPLOAD_MISSING = "NARRATION_UPLOAD_MISSING"
 
 
 class TourError(DomainError):
-    """An expected failure of a tour query or change."""
-
-    def __init__(self, code: TourErrorCode, message: str, *, field: str | None = None):
-        super().__init__(message, code=code.value, field=field)
+    """An expected failure of a tour, stop or narration query or change."""

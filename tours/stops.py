@@ -19,26 +19,23 @@ from core.language import LanguageError, best_match, normalize_tag
 from geo.models import Destination
 from media import uploads
 from media.audio import AUDIO_TYPES, MAX_AUDIO_BYTES, check_audio
-from media.errors import UploadErrorCode
+from media.errors import MediaErrorCode
 from media.store import MediaStore
 from media.uploads import IssuedUpload
 from media.webvtt import check_transcript, transcript_text
+from tours.errors import TourError
+from tours.errors import TourErrorCode as Code
 from tours.models import Narration, Scene, Stop
-from tours.stop_errors import (
-    InvalidStop,
-    InvalidViewpoint,
-    StopNotFound,
-)
 
 MAX_TITLE = 300
 MAX_TEXT = 20_000
 NARRATION_UPLOADS = uploads.UploadPurpose(
     name="narration", content_types=AUDIO_TYPES, max_bytes=MAX_AUDIO_BYTES, expires_s=300,
     keeps_object=True,  # the uploaded object is the narration's audio
-    codes={UploadErrorCode.TYPE_NOT_ALLOWED: "AUDIO_TYPE_NOT_ALLOWED",
-           UploadErrorCode.NOT_FOUND: "INVALID_NARRATION_KEY",
-           UploadErrorCode.NOT_RECEIVED: "NARRATION_UPLOAD_MISSING",
-           UploadErrorCode.TOO_LARGE: "AUDIO_TOO_LARGE"})
+    codes={MediaErrorCode.UPLOAD_TYPE_NOT_ALLOWED: MediaErrorCode.AUDIO_TYPE_NOT_ALLOWED,
+           MediaErrorCode.UPLOAD_NOT_FOUND: Code.INVALID_NARRATION_KEY,
+           MediaErrorCode.UPLOAD_NOT_RECEIVED: Code.NARRATION_UPLOAD_MISSING,
+           MediaErrorCode.UPLOAD_TOO_LARGE: MediaErrorCode.AUDIO_TOO_LARGE})
 
 
 class Translation(StrEnum):
@@ -71,30 +68,35 @@ class NewStop:
 
 
 def check_lang(lang: str, *, fld: str = "lang") -> str:
-    """A BCP 47 tag in canonical case (core.language's grammar); InvalidStop otherwise."""
+    """A BCP 47 tag in canonical case (core.language's grammar); TourError otherwise."""
     try:
         return normalize_tag(lang, field=fld)
     except LanguageError as exc:
-        raise InvalidStop(exc.message, code=exc.code, field=fld) from exc
+        raise TourError(exc.code, exc.message, field=fld) from exc
 
 
 def _texts(values: dict[str, str], *, fld: str, limit: int, required: bool) -> dict[str, str]:
     out = {check_lang(k, fld=fld): v.strip() for k, v in values.items()
            if isinstance(v, str) and v.strip()}
     if required and not out:
-        raise InvalidStop(f"a stop needs a {fld} in at least one language", field=fld)
+        raise TourError(Code.INVALID_STOP, f"a stop needs a {fld} in at least one language",
+                        field=fld)
     if any(len(v) > limit for v in out.values()):
-        raise InvalidStop(f"a {fld} is longer than {limit} characters", field=fld)
+        raise TourError(Code.INVALID_STOP, f"a {fld} is longer than {limit} characters",
+                        field=fld)
     return out
 
 
 async def _check_viewpoint(session: AsyncSession, viewpoint: Viewpoint) -> None:
     if not (-180 <= viewpoint.yaw <= 360 and -90 <= viewpoint.pitch <= 90
             and 10 <= viewpoint.hfov <= 150):
-        raise InvalidViewpoint("yaw must be in -180..360, pitch in -90..90, hfov in 10..150 "
-                               "degrees", field="viewpoint")
+        raise TourError(Code.INVALID_VIEWPOINT,
+                        "yaw must be in -180..360, pitch in -90..90, hfov in 10..150 "
+                        "degrees",
+                        field="viewpoint")
     if await session.get(Scene, viewpoint.scene_id) is None:
-        raise InvalidViewpoint(f"no scene {viewpoint.scene_id}", field="viewpoint")
+        raise TourError(Code.INVALID_VIEWPOINT, f"no scene {viewpoint.scene_id}",
+                        field="viewpoint")
 
 
 async def create_stop(*, session: AsyncSession, actor: Actor, data: NewStop) -> Stop:
@@ -103,7 +105,8 @@ async def create_stop(*, session: AsyncSession, actor: Actor, data: NewStop) -> 
     title = _texts(data.title, fld="title", limit=MAX_TITLE, required=True)
     text = _texts(data.text, fld="text", limit=MAX_TEXT, required=False)
     if await session.get(Destination, data.destination_id) is None:
-        raise InvalidStop(f"no destination {data.destination_id}", field="destinationId")
+        raise TourError(Code.INVALID_STOP, f"no destination {data.destination_id}",
+                        field="destinationId")
     if data.viewpoint is not None:
         await _check_viewpoint(session, data.viewpoint)
     position = data.position
@@ -112,7 +115,8 @@ async def create_stop(*, session: AsyncSession, actor: Actor, data: NewStop) -> 
                                     .where(Stop.destination_id == data.destination_id))
         position = (last or 0) + 1
     elif not 0 <= position <= 100_000:
-        raise InvalidStop("position must be between 0 and 100000", field="position")
+        raise TourError(Code.INVALID_STOP, "position must be between 0 and 100000",
+                        field="position")
     view = data.viewpoint
     stop = Stop(destination_id=data.destination_id, position=position, title=title, text=text,
                 viewpoint_scene_id=view.scene_id if view else None,
@@ -184,7 +188,7 @@ def pick_narration(narrations: Sequence[Narration], chain: Sequence[str]) -> Nar
 async def _stop_or_fail(session: AsyncSession, stop_id: int) -> Stop:
     stop = await session.get(Stop, stop_id)
     if stop is None:
-        raise StopNotFound(f"no stop {stop_id}", field="stopId")
+        raise TourError(Code.STOP_NOT_FOUND, f"no stop {stop_id}", field="stopId")
     return stop
 
 
@@ -251,7 +255,8 @@ async def _save(*, session: AsyncSession, store: MediaStore, stop_id: int, lang:
                 audio: bytes, content_type: str, transcript: str, translation: Translation,
                 max_bytes: int, put_audio: bool = False) -> Narration:
     if translation not in set(Translation):
-        raise InvalidStop(f"unknown translation {translation!r}", field="translation")
+        raise TourError(Code.INVALID_STOP, f"unknown translation {translation!r}",
+                        field="translation")
     info = check_audio(audio, content_type=content_type, max_bytes=max_bytes)
     cues = check_transcript(transcript, duration_s=info.duration_s)
     transcript_key = key.rsplit(".", 1)[0] + ".vtt"

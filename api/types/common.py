@@ -8,6 +8,7 @@ from typing import NewType
 
 import strawberry
 
+from api.errors import ApiErrorCode
 from core.errors import DomainError
 from geo.geometry import BBox as BBoxValue
 from geo.geometry import GeoPoint as GeoPointValue
@@ -24,9 +25,10 @@ GEOJSON_SCALAR = strawberry.scalar(
 
 
 class InvalidId(DomainError):
-    """A global id that this service did not issue."""
+    """A global id that this service did not issue: INVALID_ID."""
 
-    code = "INVALID_ID"
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(ApiErrorCode.INVALID_ID, message, field=field)
 
 
 @strawberry.type

@@ -17,10 +17,11 @@ class ListingErrorCode(StrEnum):
     LISTING_CHANGE_NOT_FOUND = "LISTING_CHANGE_NOT_FOUND"
     REASON_REQUIRED = "REASON_REQUIRED"
     STAFF_FIELD = "STAFF_FIELD"
+    PHOTO_NOT_FOUND = "PHOTO_NOT_FOUND"
+    PHOTO_ALREADY_CONFIRMED = "PHOTO_ALREADY_CONFIRMED"
+    PHOTO_TYPE_NOT_ALLOWED = "PHOTO_TYPE_NOT_ALLOWED"
+    PHOTO_NOT_UPLOADED = "PHOTO_NOT_UPLOADED"
 
 
 class ListingError(DomainError):
     """An expected failure of a listing change."""
-
-    def __init__(self, code: ListingErrorCode, message: str, *, field: str | None = None):
-        super().__init__(message, code=code.value, field=field)

@@ -12,12 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_owner_or_staff
-from geo.listings.errors import ListingError, ListingErrorCode
+from geo.listings.errors import ListingError
+from geo.listings.errors import ListingErrorCode as Code
 from geo.listings.models import ListingPhoto
 from geo.listings.service import record
 from geo.models import Destination
 from media import uploads
-from media.errors import MediaError, UploadErrorCode
+from media.errors import MediaErrorCode
 from media.images import EXTENSIONS
 from media.store import MediaStore
 from media.variants import render_variants, store_variants
@@ -26,8 +27,8 @@ MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/listing-photos"
 PHOTO_UPLOADS = uploads.UploadPurpose(
     name="listing-photo", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
-    argument="photoId", codes={UploadErrorCode.TYPE_NOT_ALLOWED: "PHOTO_TYPE_NOT_ALLOWED",
-                               UploadErrorCode.NOT_RECEIVED: "PHOTO_NOT_UPLOADED"})
+    argument="photoId", codes={MediaErrorCode.UPLOAD_TYPE_NOT_ALLOWED: Code.PHOTO_TYPE_NOT_ALLOWED,
+                               MediaErrorCode.UPLOAD_NOT_RECEIVED: Code.PHOTO_NOT_UPLOADED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ async def start_upload(*, session: AsyncSession, store: MediaStore, actor: Actor
     """A presigned POST for one photo of a listing (owners and staff); not committed."""
     require_owner_or_staff(actor, destination_id)
     if await session.get(Destination, destination_id) is None:
-        raise ListingError(ListingErrorCode.LISTING_NOT_FOUND, "no such listing",
+        raise ListingError(Code.LISTING_NOT_FOUND, "no such listing",
                            field="listingId")
     assert actor.account_id is not None
     upload = await uploads.start_upload(
@@ -67,10 +68,10 @@ async def confirm_upload(*, session: AsyncSession, store: MediaStore, actor: Act
     photo = await session.get(ListingPhoto, photo_id)
     require_owner_or_staff(actor, photo.destination_id if photo else -1)
     if photo is None:
-        raise MediaError("no such photo", code="PHOTO_NOT_FOUND", field="photoId")
+        raise ListingError(Code.PHOTO_NOT_FOUND, "no such photo", field="photoId")
     if photo.status != "uploading":
-        raise MediaError("the photo is already confirmed", code="PHOTO_ALREADY_CONFIRMED",
-                         field="photoId")
+        raise ListingError(Code.PHOTO_ALREADY_CONFIRMED, "the photo is already confirmed",
+                           field="photoId")
     async with uploads.claim_upload(
             session=session, store=store, purpose=PHOTO_UPLOADS, key=photo.upload_key,
             subject={"destination_id": photo.destination_id}, now=now) as claimed:
@@ -82,8 +83,8 @@ async def confirm_upload(*, session: AsyncSession, store: MediaStore, actor: Act
         ).values(status="ready", digest=rendered.digest, width=rendered.width,
                  height=rendered.height, variants=variants))
         if getattr(ready, "rowcount", 0) != 1:
-            raise MediaError("the photo is already confirmed", code="PHOTO_ALREADY_CONFIRMED",
-                             field="photoId")
+            raise ListingError(Code.PHOTO_ALREADY_CONFIRMED, "the photo is already confirmed",
+                               field="photoId")
         claimed.sha256 = rendered.digest
     # The original may carry GPS and other EXIF: only the cleaned sizes are kept.
     await session.refresh(photo)
