@@ -33,7 +33,7 @@ RECIPE = "4"
 TASK_ROOT = "/var/task"
 #: Fixed time stamp of every zip entry (reproducible zips: same inputs, same bytes).
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
-SOURCE_PACKAGES = ("api", "geo", "tours", "media", "qr")
+SOURCE_PACKAGES = ("api", "core", "accounts", "geo", "tours", "media", "qr")
 #: The fonts of the QR print sheets (Debian's fonts-dejavu-core), shipped in fonts/.
 FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")

@@ -24,7 +24,8 @@ def test_api_artefact_leaves_boto3_to_the_runtime_and_image_libraries_to_the_til
     for absent in ("boto3", "botocore", "s3transfer", "cv2", "simplejpeg", "pyproj", "typer",
                    "uvicorn", "aiosqlite"):
         assert absent not in tops
-    for present in ("api", "geo", "tours", "media", "qr", "alembic", "fonts", "mangum",
+    for present in ("api", "core", "accounts", "geo", "tours", "media", "qr", "alembic", "fonts",
+                    "mangum",
                     "psycopg", "psycopg_binary", "shapely", "numpy", "PIL", "sqlalchemy"):
         assert present in tops
     assert not any(top.startswith("opencv") for top in tops)
