@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from enum import StrEnum
 
 import pytest
 from sqlalchemy import func, select
@@ -14,18 +15,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from core.errors import DomainError
 from core.time import utcnow
 from media import service, uploads
-from media.errors import UploadErrorCode
+from media.errors import MediaErrorCode
 from media.models import MediaObject, Panorama
 from media.store import MediaStore
 from tests.accounts.helpers import snapshot
 from tests.media.panorama_images import direction_panorama, encoded
 from tests.qr.conftest import STAFF
 
+
+class PurposeCode(StrEnum):
+    """A purpose's own code for a refusal (as stops and photos have)."""
+
+    TEST_KEY_UNKNOWN = "TEST_KEY_UNKNOWN"
+    TEST_REFUSED = "TEST_REFUSED"
+
+
 PLAIN = uploads.UploadPurpose(name="test-plain", content_types={"image/png": "png"},
                               max_bytes=1000, expires_s=60)
 KEPT = uploads.UploadPurpose(name="test-kept", content_types={"image/png": "png"},
                              max_bytes=1000, keeps_object=True,
-                             codes={UploadErrorCode.NOT_FOUND: "TEST_KEY_UNKNOWN"})
+                             codes={MediaErrorCode.UPLOAD_NOT_FOUND: PurposeCode.TEST_KEY_UNKNOWN})
 NOW = utcnow()
 
 
@@ -81,7 +90,8 @@ async def test_a_claim_uses_the_upload_once(session: AsyncSession, store: MediaS
         async with uploads.claim_upload(session=session, store=store, purpose=purpose,
                                         key=issued.key, now=NOW):
             pass
-    assert again.value.code == purpose.codes.get(UploadErrorCode.NOT_FOUND, "UPLOAD_NOT_FOUND")
+    assert again.value.code == purpose.codes.get(MediaErrorCode.UPLOAD_NOT_FOUND,
+                                                      MediaErrorCode.UPLOAD_NOT_FOUND)
 
 
 async def test_an_expired_claim_writes_nothing(session: AsyncSession, store: MediaStore,
@@ -151,7 +161,7 @@ async def test_an_upload_refused_by_its_checks_is_deleted_and_its_writes_undone(
             session.add(MediaObject(key="written/while/checking", purpose="x",
                                     content_type="image/png", max_bytes=1, expires_at=NOW))
             await session.flush()
-            raise DomainError("not what it claims", code="TEST_REFUSED")
+            raise DomainError(PurposeCode.TEST_REFUSED, "not what it claims")
     assert refused.value.code == "TEST_REFUSED"
     assert store.head(issued.key) is None
     assert await session.scalar(select(func.count(MediaObject.id))) == uploads_before
