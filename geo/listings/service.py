@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accounts.permissions import Actor, require_owner_or_staff, require_signed_in, require_staff
 from core.paging import Page, PageRequest, page_of
@@ -157,12 +158,31 @@ def _pending(change: ListingChange) -> None:
                            f"the change is already {change.status}", field="id")
 
 
+async def _decide(session: AsyncSession, change: ListingChange, *, status: str, actor: Actor,
+                  now: datetime, **values: Any) -> None:
+    """Takes a pending change for one decision, atomically, before anything else is written:
+    `UPDATE ... WHERE status = 'pending'` (a concurrent decision waits for this transaction's
+    row lock, or SQLite's write lock, then finds the change decided: NOT_PENDING)."""
+    _pending(change)
+    decided = {"status": status, "decided_at": now, "decided_by": actor.account_id, **values}
+    result = await session.execute(
+        update(ListingChange)
+        .where(ListingChange.id == change.id, ListingChange.status == PENDING)
+        .values(**decided).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(change)
+        _pending(change)
+        raise ListingError(ListingErrorCode.LISTING_CHANGE_NOT_PENDING,
+                           "the change was decided meanwhile", field="id")
+    for name, value in decided.items():  # what the row now holds, without a second UPDATE
+        set_committed_value(change, name, value)
+
+
 async def withdraw_change(*, session: AsyncSession, actor: Actor, change_id: int,
                           now: datetime) -> ListingChange:
     """The owner takes back a pending change; not committed."""
     change = await _visible_change(session, actor, change_id)
-    _pending(change)
-    change.status, change.decided_at, change.decided_by = WITHDRAWN, now, actor.account_id
+    await _decide(session, change, status=WITHDRAWN, actor=actor, now=now)
     record(session, actor=actor, action="change.withdrawn", destination_id=change.destination_id,
            change_id=change.id, now=now)
     await session.flush()
@@ -187,7 +207,7 @@ async def approve_change(*, session: AsyncSession, actor: Actor, change_id: int,
     """Staff approve a pending change: the public listing becomes a new version; not committed."""
     require_staff(actor)
     change = await _visible_change(session, actor, change_id)
-    _pending(change)
+    await _decide(session, change, status=APPROVED, actor=actor, now=now)
     destination = await _destination(session, change.destination_id)
     latest = await _latest_version(session, destination.id)
     current = latest.version if latest else 1
@@ -208,7 +228,6 @@ async def approve_change(*, session: AsyncSession, actor: Actor, change_id: int,
     session.add(ListingVersion(destination_id=destination.id, version=current + 1,
                                snapshot=after, change_id=change.id,
                                created_by=actor.account_id, created_at=now))
-    change.status, change.decided_at, change.decided_by = APPROVED, now, actor.account_id
     change.result_version = current + 1
     record(session, actor=actor, action="change.approved", destination_id=destination.id,
            change_id=change.id, detail={"version": current + 1}, now=now)
@@ -225,9 +244,7 @@ async def reject_change(*, session: AsyncSession, actor: Actor, change_id: int, 
         raise ListingError(ListingErrorCode.REASON_REQUIRED,
                            "a rejection says why, in 3 to 1000 characters", field="reason")
     change = await _visible_change(session, actor, change_id)
-    _pending(change)
-    change.status, change.reason = REJECTED, reason
-    change.decided_at, change.decided_by = now, actor.account_id
+    await _decide(session, change, status=REJECTED, actor=actor, now=now, reason=reason)
     record(session, actor=actor, action="change.rejected", destination_id=change.destination_id,
            change_id=change.id, detail={"reason": reason}, now=now)
     await session.flush()

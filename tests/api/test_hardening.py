@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -32,6 +29,7 @@ from api.settings import (
 from tests.accounts.helpers import add_person, codes
 from tests.api.test_catalogue import ALIASES, DEEP, FRAGMENT_BOMB, TOKEN_FLOOD
 from tests.conftest import TEST_SECRET
+from tests.live import serving
 
 LIST = "{ destinations(first: 2) { edges { node { id name } } } }"
 UNREACHABLE = "postgresql+psycopg://nobody:nothing@127.0.0.1:9/none"
@@ -129,32 +127,13 @@ async def test_an_operation_past_its_time_limit_is_stopped(tmp_path: Path,
     assert response.json()["data"] is None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(tmp_path: Path, database_url: str) -> Iterator[str]:
     """The app on a real uvicorn server on a loopback port, with its own engine."""
     settings = settings_for(tmp_path, database_url=database_url,
                             client_per_minute=100_000, client_burst=100_000)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 HOSTILE = [
