@@ -22,8 +22,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
 
     settings = get_settings()
     typer.echo(f"Serving on http://{host}:{port}/graphql ({settings.server.env})")
+    # uvicorn rewrites the client address from X-Forwarded-For only when the settings trust
+    # a proxy in front: otherwise a rotating header would give a client a bucket per request
+    trusted = settings.server.trust_forwarded_for
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, log_level="info")
+                proxy_headers=trusted, forwarded_allow_ips="*" if trusted else None,
+                log_level="info")
 
 
 @app.command()
