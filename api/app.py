@@ -26,12 +26,13 @@ from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
 from api.db import make_async_engine, make_session_factory
-from api.errors import classify
+from api.errors import ApiErrorCode, classify, is_unavailable
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
 from api.media_routes import media_routes
 from api.media_store import store_for
 from api.operations import reads_only
+from api.outage import Unavailable, unavailable_headers
 from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
@@ -87,8 +88,13 @@ class GraphQLApp(GraphQL[Context, None]):
             context.loaders = make_loaders(context.session)
         work = super().execute_operation(request, request_adapter, request_data, context,
                                          root_value, sub_response)
-        return await within_time_limit(work, seconds=self.settings.limits.operation_timeout_s,
-                                       session=context.session)
+        result = await within_time_limit(work, seconds=self.settings.limits.operation_timeout_s,
+                                         session=context.session)
+        if any(is_unavailable(e.original_error) or (e.extensions or {}).get("code")
+               == ApiErrorCode.SERVICE_UNAVAILABLE for e in getattr(result, "errors", None) or []):
+            sub_response.status_code = 503
+            sub_response.headers.update(unavailable_headers())
+        return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
@@ -132,9 +138,11 @@ def create_app(
         try:
             async with sessions() as session:
                 await ping_database(session=session)
-        except Exception:
-            log.exception("health check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("health check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503,
+                                headers=unavailable_headers())
         return JSONResponse({"status": "ok"})
 
     @asynccontextmanager
@@ -159,6 +167,7 @@ def create_app(
                                allow_methods=["GET", "POST"],
                                allow_headers=["content-type", "accept-language",
                                               "authorization", "x-api-key"]),
+                    Middleware(Unavailable),  # a database outage is a 503 on every route
                     *request_protection(settings, sessions, graphql.auth.signer)],
         lifespan=lifespan,
     )

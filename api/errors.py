@@ -11,6 +11,8 @@ from typing import Any
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
@@ -25,6 +27,7 @@ from tours.errors import TourErrorCode
 log = logging.getLogger("tourism.api")
 
 UNEXPECTED = "Unexpected error."
+UNAVAILABLE = "The service is briefly unavailable: try again in a few seconds."
 
 
 class ApiErrorCode(StrEnum):
@@ -48,6 +51,7 @@ class ApiErrorCode(StrEnum):
     INVALID_ID = "INVALID_ID"
     INVALID_CURSOR = "INVALID_CURSOR"
     ASSET_NOT_FOUND = "ASSET_NOT_FOUND"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -75,6 +79,19 @@ def _code_of_graphql_error(error: GraphQLError) -> ApiErrorCode:
     return ApiErrorCode.GRAPHQL_VALIDATION_FAILED
 
 
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether a failure means the database cannot be reached (not that a statement failed):
+    a connection that could not be made or was lost, or no pooled connection in time."""
+    while error is not None:
+        if isinstance(error, PoolTimeout | ConnectionError):
+            return True
+        if isinstance(error, DBAPIError) and (error.connection_invalidated
+                                              or error.statement is None):
+            return True
+        error = error.__cause__
+    return False
+
+
 def classify(error: GraphQLError, *, production: bool) -> GraphQLError:
     """The error as the client sees it: its stable code, or masked when unexpected."""
     original = error.original_error
@@ -90,6 +107,11 @@ def classify(error: GraphQLError, *, production: bool) -> GraphQLError:
         extensions.setdefault("code", _code_of_graphql_error(error).value)
         return GraphQLError(error.message, nodes=error.nodes, source=error.source,
                             positions=error.positions, path=error.path, extensions=extensions)
+    if is_unavailable(original):
+        log.warning("database unavailable at %s: %s", error.path, type(original).__name__)
+        return GraphQLError(UNAVAILABLE, nodes=error.nodes, source=error.source,
+                            positions=error.positions, path=error.path,
+                            extensions={"code": ApiErrorCode.SERVICE_UNAVAILABLE.value})
     log.error("unexpected error at %s", error.path, exc_info=original)
     message = UNEXPECTED if production else f"{UNEXPECTED} ({type(original).__name__})"
     return GraphQLError(message, nodes=error.nodes, source=error.source,

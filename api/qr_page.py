@@ -26,6 +26,8 @@ WORDS: dict[str, dict[str, str]] = {
            "missing_text": "Mã QR này không tồn tại hoặc đã ngừng sử dụng. Vui lòng hỏi nhân viên "
                            "tại điểm tham quan.",
            "busy": "Quá nhiều yêu cầu", "busy_text": "Vui lòng thử lại sau ít phút.",
+           "unavailable": "Dịch vụ tạm thời gián đoạn",
+           "unavailable_text": "Vui lòng thử lại sau vài giây.",
            "no_audio": "Chưa có bản thuyết minh bằng ngôn ngữ này."},
     "en": {"languages": "Languages", "transcript": "Transcript", "stops": "Stops on this site",
            "view360": "See this view in 360°", "download": "Download the audio",
@@ -34,6 +36,8 @@ WORDS: dict[str, dict[str, str]] = {
            "missing_text": "This QR code does not exist or is no longer in use. Please ask the "
                            "staff on site.",
            "busy": "Too many requests", "busy_text": "Please try again in a minute.",
+           "unavailable": "Briefly unavailable",
+           "unavailable_text": "Please try again in a few seconds.",
            "no_audio": "No narration in this language yet."},
     "fr": {"languages": "Langues", "transcript": "Transcription", "stops": "Étapes du site",
            "view360": "Voir en 360°", "download": "Télécharger l’audio",
@@ -42,6 +46,8 @@ WORDS: dict[str, dict[str, str]] = {
            "missing_text": "Ce code QR n’existe pas ou n’est plus utilisé. Adressez-vous au "
                            "personnel du site.",
            "busy": "Trop de requêtes", "busy_text": "Réessayez dans une minute.",
+           "unavailable": "Service momentanément indisponible",
+           "unavailable_text": "Réessayez dans quelques secondes.",
            "no_audio": "Pas encore de commentaire dans cette langue."},
 }
 def words(lang: str) -> dict[str, str]:
@@ -142,6 +148,13 @@ def render_page(page: Page, *, requested: str) -> str:
                   names=LANGUAGE_NAMES, title=f'{heading} – {data["destination"]["name"]}',
                   duration=_duration(narration["durationSeconds"]) if narration else "",
                   transcript=narration["transcript"].split("\n") if narration else [])
+
+
+def render_unavailable(lang: str) -> str:
+    """The friendly page shown while the service cannot reach its database."""
+    w = words(lang)
+    return render("qr/problem.html", lang=lang, title=w["unavailable"],
+                  text=w["unavailable_text"])
 
 
 def render_problem(lang: str, *, busy: bool = False) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import strawberry
@@ -27,6 +29,7 @@ from api.types.common import GEOJSON_SCALAR, GeoJSON
 from api.types.destination import Destination
 from api.types.listing import ListingChange
 
+log = logging.getLogger("tourism.api")
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
@@ -46,12 +49,20 @@ class CloseSession(SchemaExtension):
     """Closes the request's database session when the operation ends."""
 
     async def on_operation(self) -> AsyncIterator[None]:
-        """Lets the operation run, then releases its connection."""
+        """Lets the operation run, then releases its connection; a failure to release it is
+        logged and never replaces the operation's result."""
         yield
         context = self.execution_context.context
         session = getattr(context, "session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             await session.close()
+        except Exception:  # e.g. a sibling field's query was cancelled when another failed
+            log.warning("the request's database session could not be closed cleanly; its "
+                        "connection is discarded", exc_info=True)
+            with contextlib.suppress(Exception):
+                await session.invalidate()
 
 
 def build_schema(*, production: bool) -> strawberry.Schema:

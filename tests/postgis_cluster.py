@@ -69,14 +69,24 @@ class PostgisCluster:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c max_connections=200 -c shared_buffers=256MB")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "log"), "-w", "-t", "60", "start")
+        self._options = options
+        self.resume()
         self._run(str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
                   "-U", self.user, "tourism")
         self._run(str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port),
                   "-U", self.user, "-d", "tourism", "-v", "ON_ERROR_STOP=1",
                   "-c", "CREATE EXTENSION postgis")
         return self
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: an outage, until resume()."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+                  "stop")
+
+    def resume(self) -> None:
+        """Start the server on its port (again)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", self._options,
+                  "-l", str(self.root / "log"), "-w", "-t", "60", "start")
 
     def stop(self) -> None:
         """Stop the cluster and remove its folder."""
