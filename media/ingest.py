@@ -206,8 +206,8 @@ async def _finish(sessions: Sessions, store: MediaStore, panorama_id: int, key: 
             update(Panorama)
             .where(Panorama.sha256 == columns["sha256"], Panorama.id != panorama_id,
                    Panorama.status == Status.PENDING.value)
-            .values({k: v for k, v in columns.items() if k in _COPIED},
-                    status=Status.READY.value, lease_until=None)
+            .values({**{k: v for k, v in columns.items() if k in _COPIED},
+                     "status": Status.READY.value, "lease_until": None})
             .execution_options(synchronize_session=False))
         await session.commit()
     await asyncio.to_thread(store.delete_many, [key])

@@ -40,10 +40,9 @@ class Panorama(Node):
     def status(self) -> PanoramaStatus:  # type: ignore[valid-type]
         return media_models.PanoramaStatus(self.model.status)
 
-    @strawberry.field(description="Why the ingest failed (FAILED only).")
-    def failure(self) -> MediaErrorCode | None:
-        failure = self.model.failure
-        return MediaErrorCode(failure) if failure else None
+    @strawberry.field(description="Why the ingest failed (FAILED only): a MediaErrorCode.")
+    def failure(self) -> str | None:
+        return str(MediaErrorCode(self.model.failure)) if self.model.failure else None
 
     @strawberry.field(description="SHA-256 of the image, once the tiler has read it.")
     def sha256(self) -> str | None:
