@@ -195,9 +195,18 @@ async def _claim_tiles(session: AsyncSession, panorama_id: int, columns: dict[st
     return False, Status.READY if owner.ready else Status.PENDING
 
 
+async def _twin_uploads(session: AsyncSession, sha: str, panorama_id: int) -> list[str]:
+    """The uploads of the rows that wait for this row's tiles."""
+    return [k for k in (await session.execute(
+        select(Panorama.upload_key).where(Panorama.sha256 == sha, Panorama.id != panorama_id,
+                                          Panorama.status == Status.PENDING.value))).scalars()
+            if k is not None]
+
+
 async def _finish(sessions: Sessions, store: MediaStore, panorama_id: int, key: str,
                   columns: dict[str, Any]) -> IngestResult:
     async with sessions() as session:
+        twins = await _twin_uploads(session, columns["sha256"], panorama_id)
         await session.execute(
             update(Panorama).where(Panorama.id == panorama_id)
             .values(**columns, status=Status.READY.value, failure=None, lease_until=None)
@@ -210,7 +219,7 @@ async def _finish(sessions: Sessions, store: MediaStore, panorama_id: int, key: 
                      "status": Status.READY.value, "lease_until": None})
             .execution_options(synchronize_session=False))
         await session.commit()
-    await asyncio.to_thread(store.delete_many, [key])
+    await asyncio.to_thread(store.delete_many, [key, *twins])
     return IngestResult(panorama_id, Status.READY)
 
 
@@ -226,6 +235,7 @@ async def _fail(sessions: Sessions, store: MediaStore, panorama_id: int, key: st
                   "tiles_claim": None}
         await session.execute(update(Panorama).where(Panorama.id == panorama_id).values(values)
                               .execution_options(synchronize_session=False))
+        twins = await _twin_uploads(session, owned, panorama_id) if owned else []
         if owned is not None:
             await session.execute(
                 update(Panorama).where(Panorama.sha256 == owned,
@@ -233,7 +243,7 @@ async def _fail(sessions: Sessions, store: MediaStore, panorama_id: int, key: st
                 .values(status=Status.FAILED.value, failure=code, lease_until=None)
                 .execution_options(synchronize_session=False))
         await session.commit()
-    leftovers = [key]
+    leftovers = [key, *twins]
     if owned is not None:  # a killed run of this row may have left some
         prefix = panorama_prefix(owned)
         leftovers += await asyncio.to_thread(store.list_keys, prefix)
