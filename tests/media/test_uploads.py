@@ -16,7 +16,7 @@ from core.errors import DomainError
 from core.time import utcnow
 from media import ingest, service, uploads
 from media.errors import MediaErrorCode
-from media.models import MediaObject, Panorama
+from media.models import MediaObject
 from media.store import MediaStore
 from tests.accounts.helpers import snapshot
 from tests.media.panorama_images import direction_panorama, encoded
