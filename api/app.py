@@ -38,6 +38,7 @@ from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
 from core.health import ping_database
+from media.ingest import IngestWorker
 from media.store import MediaStore
 
 log = logging.getLogger("tourism.api")
@@ -48,6 +49,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     #: Tests may act as anyone without signing in; else the actor comes from the credential.
     actor_for: Callable[[Request], Actor] | None = None
+    #: The local tiler (None in production: the store's upload event starts the tiler).
+    ingest: IngestWorker | None = None
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  store: MediaStore,
@@ -108,6 +111,7 @@ class GraphQLApp(GraphQL[Context, None]):
             loaders=make_loaders(session), store=self.store,
             accept_language=request.headers.get("accept-language"),
             request=request if isinstance(request, Request) else None,
+            ingest=self.ingest.submit if self.ingest else None,
         )
 
 
@@ -131,6 +135,8 @@ def create_app(
     from_store = settings.server.is_production
     graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
+    ingest = None if settings.server.is_production else IngestWorker(sessions, store)
+    graphql.ingest = ingest
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
                   trust_forwarded_for=settings.server.trust_forwarded_for)
 
@@ -147,7 +153,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if ingest is not None:
+            ingest.submit_sweep()  # what a stopped server left PENDING
         yield
+        if ingest is not None:
+            await ingest.close()
         await qr.close()
         if owns_engine:
             await engine.dispose()
@@ -176,4 +186,5 @@ def create_app(
     app.state.sessions = sessions
     app.state.store = store
     app.state.qr = qr
+    app.state.ingest = ingest
     return app

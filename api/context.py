@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +35,9 @@ class Context:
     now: datetime = field(default_factory=utcnow)
     caller: Caller = ANONYMOUS_CALLER  # the actor with its sign-in session or API key
     auth: AuthKit | None = None
+    #: Queues the ingest of an uploaded panorama (the local server's worker); None where the
+    #: store's upload event starts the tiler (Lambda).
+    ingest: Callable[[str], None] | None = None
 
     def chain(self, lang: str | None) -> tuple[str, ...]:
         """The language chain for a field's `lang` argument or the request's header."""

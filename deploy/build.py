@@ -40,7 +40,7 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 #: Never in an artefact: the runtime provides boto3, and serving must not pull these in.
 FORBIDDEN = {"api": ("boto3", "botocore", "s3transfer", "cv2", "simplejpeg", "pyproj"),
              "tiler": ("boto3", "botocore", "s3transfer", "pyproj", "fpdf", "fontTools",
-                       "strawberry")}
+                       "strawberry", "cv2")}
 #: Folders of installed distributions that serve no running function.
 PRUNED_DIRS = {"tests", "__pycache__", "include", "benchmarks"}
 PRUNED_SUFFIXES = (".pyi", ".pyx", ".pxd", ".c", ".h", ".cpp")

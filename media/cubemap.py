@@ -10,8 +10,9 @@ downwards, lies in direction:
 Equirectangular column 0 is yaw −180°, row 0 is pitch +90°.
 
 A face is made a band of rows at a time, and each band in strips of `MAP_ROWS` rows whose
-lookup maps (float32, OpenCV's SIMD `phase`/`cartToPolar`) stay in the CPU cache; OpenCV's
-`remap` then samples the image bilinearly. What does not change from strip to strip is made
+lookup maps (float32) stay in the CPU cache; `remap` then samples the image bilinearly with
+numpy (columns wrap around the seam, rows stop at the poles; numpy's loops release the GIL, so
+the ingest's threads project in parallel). What does not change from strip to strip is made
 once per image: the side faces' horizontal lookup is one row per face (the four differ by a
 quarter turn), their distance to the cube centre one row shared by all four; the up and down
 faces share one row of horizontal offsets.
@@ -77,21 +78,16 @@ class FaceProjector:
 
     def project(self, face: str, start: int, out: Pixels) -> None:
         """Fills `out` (n × size × 3) with the face's rows [start, start + n)."""
-        import cv2  # OpenCV loads where faces are made (the tiler), not with face_size_for
-
         stop = start + out.shape[0]
         middle = self.size // 2
         cuts = sorted({*range(start, stop, self.map_rows), stop}
                       | ({middle} if start < middle < stop else set()))
         for top, bottom in zip(cuts, cuts[1:], strict=False):
             map_x, map_y = self.maps(face, top, bottom)
-            cv2.remap(self.equirect, map_x, map_y, cv2.INTER_LINEAR,
-                      dst=out[top - start:bottom - start], borderMode=cv2.BORDER_WRAP)
+            remap(self.equirect, map_x, map_y, out[top - start:bottom - start])
 
     def maps(self, face: str, start: int, stop: int) -> tuple[Floats, Floats]:
         """Source x and y (equirect pixel coordinates) of the face rows [start, stop)."""
-        import cv2
-
         count = stop - start
         if count > self.map_rows:
             raise ValueError(f"at most {self.map_rows} rows per strip")
@@ -102,7 +98,7 @@ class FaceProjector:
             # of the face at a time (the caller cuts strips at the middle row).
             upper = stop <= self.size // 2
             b_rows[:] = np.abs(self.b[start:stop, None])
-            pitch = cv2.phase(self.side_radius[:count], b_rows)
+            pitch = np.arctan2(b_rows, self.side_radius[:count])
             map_y = np.multiply(pitch, -self.scale_y if upper else self.scale_y, out=pitch)
             map_y += centre_y
             return self.side_x[face][:count], map_y
@@ -110,10 +106,12 @@ class FaceProjector:
         # is yaw + π in [0, 2π): x = that · W/2π − ½ lies in [−½, W − ½) (the wrap border
         # joins the seam). The pitch is ±(π/2 − atan ρ), ρ = √(a² + b²) the radius.
         b_rows[:] = (-self.b if face == "u" else self.b)[start:stop, None]
-        radius, turn = cv2.cartToPolar(b_rows, self.minus_a[:count])
+        radius = np.hypot(b_rows, self.minus_a[:count])
+        turn = np.arctan2(self.minus_a[:count], b_rows)
+        turn[turn < 0] += np.float32(2 * math.pi)  # [0, 2π)
         map_x = np.multiply(turn, self.scale_x, out=turn)
         map_x -= np.float32(0.5)
-        away = cv2.phase(self.ones[:count], radius)  # atan ρ: π/2 − |pitch|
+        away = np.arctan(radius, out=radius)  # atan ρ: π/2 − |pitch|
         if face == "u":
             map_y = np.multiply(away, self.scale_y, out=away)
             map_y -= np.float32(0.5)
@@ -123,6 +121,33 @@ class FaceProjector:
             map_y += np.float32(self.height - 0.5)
             np.minimum(map_y, np.float32(self.height - 1), out=map_y)
         return map_x, map_y
+
+
+def remap(source: Pixels, map_x: Floats, map_y: Floats, out: Pixels) -> None:
+    """Fills `out` with `source` sampled bilinearly at (map_x, map_y): columns wrap around
+    (the seam of an equirectangular image), rows are clamped (its poles)."""
+    height, width = source.shape[:2]
+    x0 = np.floor(map_x)
+    fx = (map_x - x0)[..., None]
+    y0 = np.floor(map_y)
+    fy = (map_y - y0)[..., None]
+    left = x0.astype(np.intp) % width
+    right = left + 1
+    right[right == width] = 0
+    top = np.clip(y0.astype(np.intp), 0, height - 1)
+    bottom = np.minimum(top + 1, height - 1)
+    top *= width
+    bottom *= width
+    flat = source.reshape(-1, source.shape[2])
+    upper = flat[top + left].astype(np.float32)
+    upper += (flat[top + right] - upper) * fx
+    lower = flat[bottom + left].astype(np.float32)
+    lower += (flat[bottom + right] - lower) * fx
+    lower -= upper
+    lower *= fy
+    upper += lower
+    upper += np.float32(0.5)
+    np.copyto(out, upper, casting="unsafe")
 
 
 def project_face(equirect: Pixels, face: str, size: int) -> Pixels:

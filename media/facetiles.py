@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import partial
 from typing import Protocol
 
-import cv2
 import numpy as np
+from PIL import Image
 
 from media.cubemap import FaceProjector, Pixels
 from media.store import MediaStore
@@ -59,11 +60,48 @@ class Buffers:
 
 
 def encode_jpeg(pixels: Pixels) -> bytes:
-    """JPEG bytes of an (h, w, 3) BGR array or view (libjpeg-turbo through OpenCV)."""
-    ok, buffer = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return bytes(buffer.tobytes())
+    """JPEG bytes of an (h, w, 3) BGR array or view (libjpeg-turbo through simplejpeg, which
+    releases the GIL)."""
+    import simplejpeg
+
+    data: bytes = simplejpeg.encode_jpeg(np.ascontiguousarray(pixels), quality=JPEG_QUALITY,
+                                         colorspace="BGR", colorsubsampling="420")
+    return data
+
+
+def _halve(pixels: Pixels, out: Pixels) -> None:
+    """The mean of each 2×2 block (numpy, GIL released), rounded."""
+    total = pixels[0::2, 0::2].astype(np.uint16)
+    total += pixels[1::2, 0::2]
+    total += pixels[0::2, 1::2]
+    total += pixels[1::2, 1::2]
+    total += 2
+    total >>= 2
+    np.copyto(out, total, casting="unsafe")
+
+
+#: Source rows resized at once: Pillow holds RGB in 4 bytes a pixel, so a whole 16384×8192
+#: image would cost 512 MB more; strips of this many rows cost a few.
+STRIP_ROWS = 512
+
+
+def _resize(pixels: Pixels, width: int, height: int, how: Image.Resampling, out: Pixels
+            ) -> None:
+    """Pillow's resize, a strip of rows at a time (exact for BOX, whose support is the box;
+    bilinear shrinks by less than 2 here: a row of margin is enough)."""
+    rows, columns = pixels.shape[:2]
+    scale = rows / height
+    step = max(1, int(STRIP_ROWS / scale))
+    margin = 1 if how is Image.Resampling.BOX else 2
+    for first in range(0, height, step):
+        last = min(height, first + step)
+        low, high = first * scale, last * scale
+        top, bottom = max(0, int(low) - margin), min(rows, int(math.ceil(high)) + margin)
+        strip = np.ascontiguousarray(pixels[top:bottom])
+        image = Image.frombuffer("RGB", (columns, bottom - top), strip, "raw", "RGB", 0, 1)
+        small = image.resize((width, last - first), how,
+                             box=(0, low - top, columns, high - top))
+        out[first:last] = np.asarray(small)
 
 
 def shrink(pixels: Pixels, size: int, rows: int | None = None, out: Pixels | None = None
@@ -71,51 +109,95 @@ def shrink(pixels: Pixels, size: int, rows: int | None = None, out: Pixels | Non
     """The pixels resized to `size` columns (and `rows` rows, `size` by default): by area
     from twice the size or more, bilinearly below that (1300 → 1024 px: 6× faster, and a
     sample spacing under 2 px leaves nothing for area averaging to gather)."""
-    shape = (size, size if rows is None else rows)
-    how = cv2.INTER_AREA if pixels.shape[1] >= 2 * size else cv2.INTER_LINEAR
-    if out is not None:
-        cv2.resize(pixels, shape, dst=out, interpolation=how)
-        return out
-    small: Pixels = cv2.resize(pixels, shape, interpolation=how)  # type: ignore[assignment]
-    return small
+    height = size if rows is None else rows
+    if out is None:
+        out = np.empty((height, size, pixels.shape[2]), np.uint8)
+    if pixels.shape[:2] == (2 * height, 2 * size):
+        _halve(pixels, out)
+    else:
+        how = (Image.Resampling.BOX if pixels.shape[1] >= 2 * size
+               else Image.Resampling.BILINEAR)
+        _resize(pixels, size, height, how, out)
+    return out
+
+
+#: Stores at once: a PUT to S3 waits ~20 ms for the network, not for a core, so the uploads
+#: have their own pool, sized for that latency (the CPU pool is sized for the cores).
+IO_WORKERS = 32
+#: Encoded objects waiting for an upload thread, at most (backpressure on the encoders).
+IO_QUEUE = 4 * IO_WORKERS
 
 
 class TileWriter:
-    """Encodes and stores objects from many threads, remembering every key (for the rollback)."""
+    """Encodes objects on the calling (CPU) thread and stores them from an I/O pool,
+    remembering every key (for the rollback); `flush` waits for every upload."""
 
-    def __init__(self, store: MediaStore, prefix: str, total: int, progress: Progress | None):
+    def __init__(self, store: MediaStore, prefix: str, total: int, progress: Progress | None,
+                 io_workers: int = IO_WORKERS):
         self.store, self.prefix = store, prefix
         self.sizes: dict[str, int] = {}
         self.written: list[str] = []
         self.total, self.done = total, 0
         self.progress = progress
         self.lock = threading.Lock()
+        self.io = ThreadPoolExecutor(max_workers=io_workers, thread_name_prefix="uploads")
+        self.room = threading.BoundedSemaphore(IO_QUEUE)
+        self.uploads: list[Future[None]] = []
+        self.error: BaseException | None = None
 
-    def put(self, name: str, data: bytes, content_type: str = "image/jpeg") -> None:
-        """Store one object under the panorama's prefix."""
-        key = f"{self.prefix}/{name}"
+    def put(self, name: str, data: bytes, content_type: str = "image/jpeg",
+            links: tuple[str, ...] = ()) -> None:
+        """Queue one object under the panorama's prefix (and the names linked to it)."""
+        if self.error is not None:
+            raise self.error
+        keys = [f"{self.prefix}/{n}" for n in (name, *links)]
         with self.lock:
-            self.written.append(key)
-        self.store.put(key, data, content_type, immutable=True)
-        self._count(name, len(data))
+            self.written += keys
+        self.room.acquire()
+        try:
+            upload = self.io.submit(self._store, keys, data, content_type)
+        except BaseException:
+            self.room.release()
+            raise
+        with self.lock:
+            self.uploads.append(upload)
+        upload.add_done_callback(lambda _: self.room.release())
+
+    def _store(self, keys: list[str], data: bytes, content_type: str) -> None:
+        try:
+            self.store.put(keys[0], data, content_type, immutable=True)
+            self._count(keys[0], len(data))
+            for key in keys[1:]:
+                self.store.link(keys[0], key)
+                self._count(key, len(data))
+        except BaseException as exc:
+            with self.lock:
+                self.error = self.error or exc
+            raise
 
     def tile(self, name: str, pixels: Pixels, links: tuple[str, ...] = ()) -> None:
         """Encode pixels once, store them, and link the other names that share them."""
-        data = encode_jpeg(pixels)
-        self.put(name, data)
-        for link in links:
-            key = f"{self.prefix}/{link}"
-            with self.lock:
-                self.written.append(key)
-            self.store.link(f"{self.prefix}/{name}", key)
-            self._count(link, len(data))
+        self.put(name, encode_jpeg(pixels), links=links)
 
-    def _count(self, name: str, size: int) -> None:
+    def flush(self) -> None:
+        """Until every queued upload is stored; re-raises the first failure."""
         with self.lock:
-            self.sizes[name] = size
+            uploads, self.uploads = self.uploads, []
+        wait(uploads)
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        """Wait for the uploads (failed or not), then stop the I/O threads."""
+        self.io.shutdown(wait=True)
+
+    def _count(self, key: str, size: int) -> None:
+        with self.lock:
+            self.sizes[key.removeprefix(self.prefix + "/")] = size
             self.done += 1
-            if self.progress is not None:
-                self.progress(self.done, self.total)
+            done = self.done
+        if self.progress is not None:
+            self.progress(done, self.total)
 
 
 class RowGroups:

@@ -4,9 +4,8 @@
 only the header (Pillow) and refuses formats outside those allowed, images over the pixel
 budget and decompression bombs, each with the code its caller gives clients. `probe` adds what
 a panorama must be: 2:1, wide enough, whole. `decode` then decodes a panorama once into a tight
-BGR array: JPEGs with libjpeg-turbo (simplejpeg) straight into the one array (OpenCV's imdecode
-holds a second full copy, Pillow's RGB mode pads to 32 bits: either costs 400 MB more at
-16384×8192), PNG and WebP with OpenCV.
+BGR array: JPEGs with libjpeg-turbo (simplejpeg) straight into the one array (Pillow's RGB mode
+pads to 32 bits: 512 MB more at 16384×8192), PNG and WebP (and the rare CMYK JPEG) with Pillow.
 """
 
 from __future__ import annotations
@@ -155,10 +154,22 @@ def probe(data: bytes, *, budget: PixelBudget | None = None) -> ImageHeader:
     return header
 
 
+def _decode_with_pillow(data: bytes) -> Pixels | None:
+    """BGR pixels of any image Pillow reads (orientation ignored, like the viewers), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                rgb = image.convert("RGB")
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+        return None
+    pixels: Pixels = np.asarray(rgb)[:, :, ::-1].copy()
+    return pixels
+
+
 def decode(data: bytes, header: ImageHeader) -> Pixels:
     """The image as an (H, W, 3) BGR array, decoded once; MediaError when it is corrupt."""
-    import cv2  # the image libraries load only where images are decoded (the tiler)
-    import simplejpeg
+    import simplejpeg  # the JPEG codec loads only where images are decoded (the tiler)
 
     pixels: Pixels | None = None
     if header.format == "JPEG":
@@ -167,8 +178,7 @@ def decode(data: bytes, header: ImageHeader) -> Pixels:
         except ValueError:  # CMYK and other colour spaces turbojpeg does not convert
             pixels = None
     if pixels is None:
-        flags = cv2.IMREAD_COLOR_BGR | cv2.IMREAD_IGNORE_ORIENTATION
-        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)  # type: ignore[assignment]
+        pixels = _decode_with_pillow(data)
     if pixels is None or pixels.shape[:2] != (header.height, header.width):
         raise MediaError(Code.CORRUPT_IMAGE, "the image data cannot be decoded")
     return pixels

@@ -42,26 +42,57 @@ class MediaObject(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class PanoramaStatus(StrEnum):
+    """Where a panorama's ingest stands: recorded and waiting for its tiles, tiled for every
+    viewer, or refused (with the code of why)."""
+
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class Panorama(Base):
-    """An equirectangular image, content-addressed, tiled for Pannellum and Marzipano."""
+    """An equirectangular image, content-addressed, tiled for Pannellum and Marzipano.
+
+    Added from an upload, it is PENDING until the tiler (`media.ingest`) has read it: until
+    READY its digest and sizes are NULL (they are typed as a READY row has them: only READY
+    panoramas reach the viewers, `ready` says which). Several rows may show one image; the one
+    whose `tiles_claim` is the digest made (or is making) its tiles, the others wait for it and
+    never write or delete them.
+    """
 
     __tablename__ = "panorama"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    source_format: Mapped[str] = mapped_column(String(8))
-    source_bytes: Mapped[int] = mapped_column(BigInteger)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    face_size: Mapped[int] = mapped_column(Integer)
-    tile_size: Mapped[int] = mapped_column(Integer)
-    levels: Mapped[int] = mapped_column(SmallInteger)
-    fallback_size: Mapped[int] = mapped_column(Integer)
-    tile_count: Mapped[int] = mapped_column(Integer)
-    byte_size: Mapped[int] = mapped_column(BigInteger)
-    level_bytes: Mapped[dict[str, Any]]
-    fallback_bytes: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=PanoramaStatus.READY.value,
+                                        server_default=PanoramaStatus.READY.value)
+    #: A `MediaErrorCode` when FAILED.
+    failure: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: The upload it was added from (None for images added from a file).
+    upload_key: Mapped[str | None] = mapped_column(String(512), unique=True, nullable=True)
+    #: Set while an ingest works on it: another one waits until this moment has passed.
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True, nullable=True)
+    #: The digest whose tiles this row owns (one owner per image).
+    tiles_claim: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    source_format: Mapped[str] = mapped_column(String(8), nullable=True)
+    source_bytes: Mapped[int] = mapped_column(BigInteger, nullable=True)
+    width: Mapped[int] = mapped_column(Integer, nullable=True)
+    height: Mapped[int] = mapped_column(Integer, nullable=True)
+    face_size: Mapped[int] = mapped_column(Integer, nullable=True)
+    tile_size: Mapped[int] = mapped_column(Integer, nullable=True)
+    levels: Mapped[int] = mapped_column(SmallInteger, nullable=True)
+    fallback_size: Mapped[int] = mapped_column(Integer, nullable=True)
+    tile_count: Mapped[int] = mapped_column(Integer, nullable=True)
+    byte_size: Mapped[int] = mapped_column(BigInteger, nullable=True)
+    level_bytes: Mapped[dict[str, Any]] = mapped_column(nullable=True)
+    fallback_bytes: Mapped[int] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def ready(self) -> bool:
+        """Whether its tiles are all stored (the viewers show it)."""
+        return self.status == PanoramaStatus.READY.value
 
     @property
     def prefix(self) -> str:

@@ -2,7 +2,8 @@
 
 The image is decoded once, into one array, while the source is hashed and stored. Each cube
 face is then projected a band of rows at a time by a thread pool sized to the cores; each band
-is tiled at once (libjpeg-turbo encodes from views, without the GIL) and halved into the next
+is tiled at once (libjpeg-turbo encodes without the GIL; the uploads go to the writer's own
+I/O pool, sized for the store's latency) and halved into the next
 level, so that only the image, a few bands and a quarter-size level per face in progress are
 ever in memory (`media.facetiles`). The image is released as soon as the last band is made. A
 failure anywhere removes every object this run wrote.
@@ -14,13 +15,11 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
-import cv2
 import numpy as np
 
 from media.cubemap import FACES, FaceProjector, Pixels
@@ -88,7 +87,13 @@ class _Jobs:
         """Queue a job (skipped after a failure); `then` runs after it in any case."""
         with self.idle:
             self.pending += 1
-        self.pool.submit(self._run, job, then)
+        try:
+            self.pool.submit(self._run, job, then)
+        except BaseException:  # never queued: not waited for either
+            with self.idle:
+                self.pending -= 1
+                self.idle.notify_all()
+            raise
 
     def _run(self, job: Callable[[], None], then: Callable[[], None] | None) -> None:
         try:
@@ -126,23 +131,11 @@ def _equirect_images(pixels: Pixels, writer: TileWriter) -> None:
         writer.tile(name, pixels)
 
 
-@contextmanager
-def _opencv_single_threaded() -> Iterator[None]:
-    """OpenCV's own pool would only spin (sched_yield) against ours: one thread per call."""
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
-
-
 def tile_panorama(data: bytes, header: ImageHeader, store: MediaStore, *,
                   progress: Progress | None = None, workers: int | None = None
                   ) -> TiledPanorama:
     """Writes every object of a checked image to the store; on failure removes them all."""
-    with _opencv_single_threaded():
-        return _tile(data, header, store, progress, workers or os.cpu_count() or 2)
+    return _tile(data, header, store, progress, workers or os.cpu_count() or 2)
 
 
 def _tile(data: bytes, header: ImageHeader, store: MediaStore, progress: Progress | None,
@@ -179,12 +172,16 @@ def _tile(data: bytes, header: ImageHeader, store: MediaStore, progress: Progres
         jobs.wait()
         strip = np.concatenate([previews[f] for f in MARZIPANO_PREVIEW_ORDER], axis=0)
         writer.tile("cube-preview.jpg", strip)
+        writer.flush()  # every object stored before the index that lists them
         index = {"sha256": sha, "width": header.width, "height": header.height,
                  "objects": dict(sorted(writer.sizes.items()))}
         writer.put("index.json", json.dumps(index).encode(), "application/json")
+        writer.flush()
     except BaseException:
         jobs.close()
+        writer.close()
         store.delete_many(list(writer.written))
         raise
     jobs.close()
+    writer.close()
     return TiledPanorama(sha256=sha, layout=layout, sizes=dict(writer.sizes))

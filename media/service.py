@@ -1,4 +1,8 @@
-"""Panoramas: ingest (checked, content-addressed, atomic), lookups, and their uploads."""
+"""Panoramas: ingest (checked, content-addressed, atomic), lookups, and their uploads.
+
+An upload becomes a PENDING panorama at once (`add_panorama_from_upload`) that the tiler makes
+READY (`media.ingest`); an image given as bytes (the CLI, the demo data) is tiled in place.
+"""
 
 from __future__ import annotations
 
@@ -8,71 +12,79 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
-from media.errors import MediaErrorCode as Code
-from media.images import EXTENSIONS, PixelBudget, probe
+from media.images import PixelBudget, probe
+from media.ingest import (
+    MAX_UPLOAD_BYTES,
+    PANORAMA_UPLOADS,
+    UPLOAD_PREFIX,
+    measured,
+    record_upload,
+    tiled_columns,
+)
 from media.models import Panorama
+from media.models import PanoramaStatus as Status
 from media.store import MediaStore
-from media.uploads import IssuedUpload, UploadPurpose, claim_upload, start_upload
+from media.uploads import IssuedUpload, start_upload
 
 if TYPE_CHECKING:
-    from media.panorama import Progress, TiledPanorama
+    from media.panorama import Progress
 
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
-PANORAMA_UPLOADS = UploadPurpose(
-    name="panorama", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
-    codes={Code.UPLOAD_TYPE_NOT_ALLOWED: Code.UNSUPPORTED_IMAGE_FORMAT})
+__all__ = ["MAX_UPLOAD_BYTES", "PANORAMA_UPLOADS", "add_panorama", "add_panorama_from_upload",
+           "get_panoramas", "panorama_by_sha", "request_panorama_upload"]
 
 
 async def get_panoramas(*, session: AsyncSession, ids: Sequence[int]) -> list[Panorama | None]:
-    """Panoramas by id, in the order asked (None where absent)."""
+    """Panoramas by id, in the order asked (None where absent), whatever their status."""
     found = {p.id: p for p in (await session.execute(
         select(Panorama).where(Panorama.id.in_(set(ids))))).scalars()}
     return [found.get(i) for i in ids]
 
 
 async def panorama_by_sha(*, session: AsyncSession, sha256: str) -> Panorama | None:
-    """The panorama of an image's SHA-256, if it was ingested."""
-    result = await session.execute(select(Panorama).where(Panorama.sha256 == sha256))
+    """The panorama that owns the tiles of an image's SHA-256 (READY or being tiled), if any."""
+    result = await session.execute(select(Panorama).where(Panorama.tiles_claim == sha256))
     return result.scalar_one_or_none()
-
-
-def _row(tiled: TiledPanorama, source_format: str, source_bytes: int) -> Panorama:
-    layout = tiled.layout
-    groups = tiled.group_bytes()
-    return Panorama(
-        sha256=tiled.sha256, source_format=source_format, source_bytes=source_bytes,
-        width=layout.width, height=layout.height, face_size=layout.face_size,
-        tile_size=layout.tile_size, levels=layout.levels, fallback_size=layout.fallback_size,
-        tile_count=layout.tile_count, byte_size=tiled.byte_size, level_bytes=groups,
-        fallback_bytes=groups.get("fallback", 0),
-    )
 
 
 async def add_panorama(
     *, session: AsyncSession, store: MediaStore, actor: Actor, data: bytes,
     budget: PixelBudget | None = None, progress: Progress | None = None,
 ) -> tuple[Panorama, bool]:
-    """The panorama of an image (tiled into the store when new) and whether it was created."""
-    from media.panorama import sha256_of, tile_panorama  # OpenCV loads only where it tiles
+    """The panorama of an image (tiled into the store when new) and whether it was created;
+    the tiles are claimed before they are written, so that a concurrent ingest of the same
+    image waits and never deletes them."""
+    from media.panorama import sha256_of, tile_panorama  # the image libraries load only here
 
     require_staff(actor)
-    existing = await panorama_by_sha(session=session, sha256=sha256_of(data))
+    sha = sha256_of(data)
+    existing = await panorama_by_sha(session=session, sha256=sha)
     if existing is not None:
         return existing, False
     header = probe(data, budget=budget)
-    tiled = await asyncio.to_thread(tile_panorama, data, header, store, progress=progress)
+    row = Panorama(status=Status.PENDING.value, tiles_claim=sha,
+                   **measured(header, len(data), sha))
     try:
         async with session.begin_nested():
-            row = _row(tiled, header.format.lower(), len(data))
             session.add(row)
             await session.flush()
-    except BaseException:
-        keys = [f"panoramas/{tiled.sha256}/{name}" for name in tiled.sizes]
-        await asyncio.to_thread(store.delete_many, keys)
+    except IntegrityError:  # claimed meanwhile: that ingest owns the tiles
+        found = await panorama_by_sha(session=session, sha256=sha)
+        assert found is not None
+        return found, False
+    try:
+        tiled = await asyncio.to_thread(tile_panorama, data, header, store, progress=progress)
+    except BaseException:  # tile_panorama removed what it wrote: no row claims the image
+        await session.delete(row)
+        await session.flush()
         raise
+    for name, value in tiled_columns(tiled).items():
+        setattr(row, name, value)
+    row.status = Status.READY.value
+    await session.flush()
     return row, True
 
 
@@ -83,21 +95,16 @@ async def request_panorama_upload(
     """A short-lived presigned POST for one panorama image, recorded as a pending upload."""
     require_staff(actor)
     return await start_upload(session=session, store=store, purpose=PANORAMA_UPLOADS,
-                              content_type=content_type, prefix="uploads/panoramas",
+                              content_type=content_type, prefix=UPLOAD_PREFIX,
                               created_by=actor.account_id, now=now)
 
 
 async def add_panorama_from_upload(
     *, session: AsyncSession, store: MediaStore, actor: Actor, key: str,
-    budget: PixelBudget | None = None, now: datetime | None = None,
+    now: datetime | None = None,
 ) -> tuple[Panorama, bool]:
-    """The panorama of an uploaded object, after HEAD and full validation of its bytes; a
-    refused upload is deleted."""
+    """The panorama of an uploaded image, PENDING until the tiler has checked and tiled it
+    (`media.ingest`), and whether it was recorded now; the upload is checked (issued for
+    panoramas, unexpired, received, within its size) without being read. Not committed."""
     require_staff(actor)
-    async with claim_upload(session=session, store=store, purpose=PANORAMA_UPLOADS, key=key,
-                            now=now) as claimed:
-        data = await claimed.read()
-        panorama, created = await add_panorama(session=session, store=store, actor=actor,
-                                               data=data, budget=budget)
-        claimed.sha256 = panorama.sha256
-    return panorama, created  # the upload is deleted: its source is kept with the tiles
+    return await record_upload(session=session, store=store, key=key, now=now)

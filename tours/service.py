@@ -203,15 +203,17 @@ async def scenes_near(*, session: AsyncSession, near: GeoPoint, radius_m: float,
 
 async def viewer_scenes_of_tours(*, session: AsyncSession, tours: Sequence[Tour]
                                  ) -> list[TourScenes]:
-    """What the viewers show of each tour (scenes, hotspots, panoramas), in the order of
-    tours: three statements for any number of tours."""
+    """What the viewers show of each tour (scenes whose panorama is READY, hotspots,
+    panoramas), in the order of tours: three statements for any number of tours."""
     scenes = await scenes_of_tours(session=session, tour_ids=[t.id for t in tours])
     every = [s for t in tours for s in scenes.get(t.id, [])]
     spots = await hotspots_of_scenes(session=session, scene_ids=[s.id for s in every])
     found = await get_panoramas(session=session, ids=[s.panorama_id for s in every])
-    panoramas = {p.id: p for p in found if p is not None}
-    return [TourScenes(tour=t, scenes=scenes.get(t.id, []), hotspots=spots,
-                       panoramas=panoramas) for t in tours]
+    panoramas = {p.id: p for p in found if p is not None and p.ready}
+    # a scene shows once its panorama is READY (it may be added while the tiler works)
+    return [TourScenes(tour=t, scenes=[s for s in scenes.get(t.id, [])
+                                       if s.panorama_id in panoramas],
+                       hotspots=spots, panoramas=panoramas) for t in tours]
 
 
 async def get_published_tour_scenes(*, session: AsyncSession, tour_id: int

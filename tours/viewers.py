@@ -40,12 +40,25 @@ class Viewer(StrEnum):
 @dataclass(frozen=True, slots=True)
 class TourScenes:
     """A tour and what its viewers show: its scenes in order, their hotspots (by scene id)
-    and their panoramas (by panorama id)."""
+    and their READY panoramas (by panorama id): a scene whose panorama is still being tiled
+    (or failed) is left out, and so are the hotspots that lead to it."""
 
     tour: Tour
     scenes: Sequence[Scene]
     hotspots: Mapping[int, Sequence[Hotspot]]
     panoramas: Mapping[int, Panorama]
+
+    @property
+    def shown(self) -> list[Scene]:
+        """The scenes whose panorama is READY, in order."""
+        return [s for s in self.scenes
+                if (p := self.panoramas.get(s.panorama_id)) is not None and p.ready]
+
+    def shown_hotspots(self, scene: Scene) -> list[Hotspot]:
+        """A shown scene's hotspots, without links to scenes that are not shown."""
+        shown = {s.id for s in self.shown}
+        return [h for h in self.hotspots.get(scene.id, ())
+                if h.kind != "scene" or h.target_scene_id in shown]
 
 
 def panorama_base_url(store: MediaStore, public_base_url: str, panorama: Panorama) -> str:
@@ -96,7 +109,7 @@ def _levels(panorama: Panorama, max_level: int | None) -> tuple[int, int]:
 def pannellum_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str],
                      max_level: int | None = None) -> dict[str, Any]:
     """Pannellum's tour configuration (multires scenes), loadable by pannellum.viewer()."""
-    scenes, hotspots = tour.scenes, tour.hotspots
+    scenes = tour.shown
     config: dict[str, Any] = {
         "default": {"firstScene": scene_key(scenes[0]) if scenes else None,
                     "title": pick_text(tour.tour.title, chain), "autoLoad": True,
@@ -117,7 +130,7 @@ def pannellum_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str],
                 "tileResolution": panorama.tile_size, "maxLevel": top,
                 "cubeResolution": cube,
             },
-            "hotSpots": [_pannellum_hotspot(h, chain) for h in hotspots.get(scene.id, ())],
+            "hotSpots": [_pannellum_hotspot(h, chain) for h in tour.shown_hotspots(scene)],
         }
     return config
 
@@ -136,7 +149,7 @@ def marzipano_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str]
                      "fullscreenButton": True, "viewControlButtons": True},
         "scenes": [],
     }
-    for scene in tour.scenes:
+    for scene in tour.shown:
         panorama = tour.panoramas[scene.panorama_id]
         layout = layout_for(panorama.width, panorama.height)
         base = base_of(panorama)
@@ -144,7 +157,7 @@ def marzipano_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str]
         levels = [{"tileSize": preview, "size": preview, "fallbackOnly": True}]
         levels += [{"tileSize": m.tile_size, "size": m.size} for m in layout.marzipano_levels]
         links, infos = [], []
-        for h in tour.hotspots.get(scene.id, ()):
+        for h in tour.shown_hotspots(scene):
             if h.kind == "scene" and h.target_scene_id is not None:
                 links.append({"yaw": math.radians(h.yaw), "pitch": math.radians(h.pitch),
                               "rotation": 0, "target": f"scene-{h.target_scene_id}"})

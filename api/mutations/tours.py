@@ -59,13 +59,18 @@ class TourMutations:
         await info.context.session.commit()
         return PresignedUpload.of(issued)
 
-    @strawberry.mutation(description="Checks an uploaded panorama and tiles it for every "
-                         "viewer (the same image twice is one panorama).")
+    @strawberry.mutation(description="Records an uploaded panorama, PENDING: the tiler checks "
+                         "and tiles it for every viewer, then it is READY (or FAILED with a "
+                         "code); ask panorama(id) { status failure }. A scene may show it "
+                         "already: it appears once READY. The same image twice shares one "
+                         "set of tiles.")
     async def add_panorama_from_upload(self, info: Info, key: str) -> Panorama:
-        panorama, _ = await media_service.add_panorama_from_upload(
+        panorama, created = await media_service.add_panorama_from_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
             key=key, now=info.context.now)
         await info.context.session.commit()
+        if created and info.context.ingest is not None:  # the local server's worker
+            info.context.ingest(key)
         return Panorama.from_model(panorama)
 
     @strawberry.mutation(description="Creates a tour of a destination.")

@@ -11,9 +11,14 @@ from api.context import Context
 from api.types.common import GeoPoint, Node, to_global_id
 from core.language import pick_text
 from media import models as media_models
+from media.errors import MediaErrorCode
 from tours import models, viewers
 
 Info = strawberry.Info[Context, None]
+PanoramaStatus = strawberry.enum(
+    media_models.PanoramaStatus, name="PanoramaStatus",
+    description="Where a panorama's ingest stands: PENDING until the tiler has tiled it for "
+                "every viewer (READY), or FAILED with a code.")
 
 
 def panorama_base(info: Info, panorama: media_models.Panorama) -> str:
@@ -31,37 +36,45 @@ class Panorama(Node):
         """The GraphQL view of a panorama."""
         return cls(id=to_global_id("Panorama", model.id), model=model)
 
-    @strawberry.field
-    def sha256(self) -> str:
+    @strawberry.field(description="PENDING, READY or FAILED: scenes show once READY.")
+    def status(self) -> PanoramaStatus:  # type: ignore[valid-type]
+        return media_models.PanoramaStatus(self.model.status)
+
+    @strawberry.field(description="Why the ingest failed (FAILED only): a MediaErrorCode.")
+    def failure(self) -> str | None:
+        return str(MediaErrorCode(self.model.failure)) if self.model.failure else None
+
+    @strawberry.field(description="SHA-256 of the image, once the tiler has read it.")
+    def sha256(self) -> str | None:
         return self.model.sha256
 
     @strawberry.field
-    def width(self) -> int:
+    def width(self) -> int | None:
         return self.model.width
 
     @strawberry.field
-    def height(self) -> int:
+    def height(self) -> int | None:
         return self.model.height
 
     @strawberry.field(description="Cube face size in pixels: 8·⌊width/π/8⌋.")
-    def face_size(self) -> int:
+    def face_size(self) -> int | None:
         return self.model.face_size
 
     @strawberry.field
-    def levels(self) -> int:
+    def levels(self) -> int | None:
         return self.model.levels
 
-    @strawberry.field(description="Bytes of every stored object of the panorama.")
-    def byte_size(self) -> float:
-        return float(self.model.byte_size)
+    @strawberry.field(description="Bytes of every stored object of the panorama (READY).")
+    def byte_size(self) -> float | None:
+        return float(self.model.byte_size) if self.model.ready else None
 
-    @strawberry.field
-    def thumbnail_url(self, info: Info) -> str:
-        return f"{panorama_base(info, self.model)}/thumb.jpg"
+    @strawberry.field(description="The thumbnail (READY only).")
+    def thumbnail_url(self, info: Info) -> str | None:
+        return f"{panorama_base(info, self.model)}/thumb.jpg" if self.model.ready else None
 
-    @strawberry.field
-    def preview_url(self, info: Info) -> str:
-        return f"{panorama_base(info, self.model)}/preview.jpg"
+    @strawberry.field(description="The equirectangular preview (READY only).")
+    def preview_url(self, info: Info) -> str | None:
+        return f"{panorama_base(info, self.model)}/preview.jpg" if self.model.ready else None
 
 
 @strawberry.type(description="A point of a scene: a link to another scene, an info text or a "
@@ -220,6 +233,6 @@ async def viewer_config(info: Info, tour: models.Tour, chain: tuple[str, ...],
     panoramas = await loaders.panorama.load_many([s.panorama_id for s in scenes])
     shown = viewers.TourScenes(
         tour=tour, scenes=scenes, hotspots={s.id: h for s, h in zip(scenes, spots, strict=True)},
-        panoramas={p.id: p for p in panoramas if p is not None})
+        panoramas={p.id: p for p in panoramas if p is not None and p.ready})
     return viewers.viewer_config(viewer, shown, base_of=lambda p: panorama_base(info, p),
                                  chain=chain)

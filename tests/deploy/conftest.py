@@ -24,7 +24,9 @@ CI_PARAMS = {
 
 
 def serverless_package(params: Mapping[str, str], into: Path) -> dict[str, Any]:
-    """The template `serverless package` writes offline (a failure fails the test)."""
+    """The template `serverless package` writes offline (a failure fails the test); the
+    zips it packages are built first (cached)."""
+    build.build(build.ARTEFACTS["tiler"])
     try:
         return package_template(params, into)
     except LambdaFailed as exc:

@@ -74,15 +74,16 @@ def _admin_execute(url: str, *statements: str) -> None:
         engine.dispose()
 
 
-def prepare_stage(postgis_url: str, endpoint: str) -> Stage:
+def prepare_stage(postgis_url: str, endpoint: str, *, database: str = DATABASE,
+                  role: str = APP_ROLE, ssm_prefix: str = SSM_PREFIX) -> Stage:
     """An empty database with PostGIS, an app role that must give its password, a bucket and
-    the SSM parameters the template names."""
+    the SSM parameters the template names (another database and role: another stage)."""
     password, secret_key = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     admin = make_url(postgis_url)
     _admin_execute(admin.render_as_string(hide_password=False),
-                   f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{password}'",
-                   f"CREATE DATABASE {DATABASE} OWNER {APP_ROLE}")
-    admin_url = admin.set(database=DATABASE).render_as_string(hide_password=False)
+                   f"CREATE ROLE {role} LOGIN PASSWORD '{password}'",
+                   f"CREATE DATABASE {database} OWNER {role}")
+    admin_url = admin.set(database=database).render_as_string(hide_password=False)
     # the one-time step of the database's admin role (README, Deploy)
     _admin_execute(admin_url, "CREATE EXTENSION postgis")
     # the app role must prove its password (the cluster trusts everyone else)
@@ -93,17 +94,17 @@ def prepare_stage(postgis_url: str, endpoint: str) -> Stage:
     with open(hba_file, encoding="utf-8") as source:
         rules = source.read()
     with open(hba_file, "w", encoding="utf-8") as sink:
-        sink.write(f"host {DATABASE} {APP_ROLE} 127.0.0.1/32 scram-sha-256\n{rules}")
+        sink.write(f"host {database} {role} 127.0.0.1/32 scram-sha-256\n{rules}")
     _admin_execute(admin_url, "SELECT pg_reload_conf()")
     stage = Stage(endpoint=endpoint, bucket=f"tourism-media-{uuid.uuid4().hex[:10]}",
-                  app_url=admin.set(username=APP_ROLE, database=DATABASE).render_as_string(),
+                  app_url=admin.set(username=role, database=database).render_as_string(),
                   admin_url=admin_url, password=password, secret_key=secret_key,
                   staff_password=secrets.token_urlsafe(16))
     stage.client("s3").create_bucket(Bucket=stage.bucket, CreateBucketConfiguration={
         "LocationConstraint": REGION})
     ssm = stage.client("ssm")
     for name, value in (("secret-key", secret_key), ("database-password", password)):
-        ssm.put_parameter(Name=f"{SSM_PREFIX}/{name}", Value=value, Type="SecureString",
+        ssm.put_parameter(Name=f"{ssm_prefix}/{name}", Value=value, Type="SecureString",
                           Overwrite=True)
     return stage
 

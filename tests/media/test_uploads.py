@@ -10,13 +10,13 @@ from enum import StrEnum
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from core.errors import DomainError
 from core.time import utcnow
-from media import service, uploads
+from media import ingest, service, uploads
 from media.errors import MediaErrorCode
-from media.models import MediaObject, Panorama
+from media.models import MediaObject
 from media.store import MediaStore
 from tests.accounts.helpers import snapshot
 from tests.media.panorama_images import direction_panorama, encoded
@@ -168,12 +168,9 @@ async def test_an_upload_refused_by_its_checks_is_deleted_and_its_writes_undone(
     assert await _row(session, issued.key) == ("pending", None, None, None)
 
 
-async def _panoramas(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count(Panorama.id))) or 0)
-
-
 async def test_a_panorama_upload_claimed_after_it_expired_writes_nothing(
-        session: AsyncSession, store: MediaStore, connection: AsyncConnection) -> None:
+        session: AsyncSession, store: MediaStore, connection: AsyncConnection,
+        sessions: async_sessionmaker[AsyncSession]) -> None:
     issued = await service.request_panorama_upload(session=session, store=store, actor=STAFF,
                                                    content_type="image/jpeg", now=NOW)
     assert issued.expires_at == NOW + timedelta(seconds=600)
@@ -185,24 +182,32 @@ async def test_a_panorama_upload_claimed_after_it_expired_writes_nothing(
                                                key=issued.key, now=issued.expires_at)
     assert (refused.value.code, refused.value.field) == ("UPLOAD_EXPIRED", "key")
     assert await snapshot(connection, store) == before
+    in_time = issued.expires_at - timedelta(seconds=1)
     panorama, created = await service.add_panorama_from_upload(
-        session=session, store=store, actor=STAFF, key=issued.key,
-        now=issued.expires_at - timedelta(seconds=1))
-    assert created and store.head(issued.key) is None
+        session=session, store=store, actor=STAFF, key=issued.key, now=in_time)
+    assert created and panorama.status == "pending" and panorama.sha256 is None
+    await session.commit()
+    done = await ingest.ingest_upload(sessions=sessions, store=store, key=issued.key,
+                                      now=in_time)
+    assert (done.panorama_id, done.status) == (panorama.id, "ready")
+    assert store.head(issued.key) is None  # its source is kept with the tiles
 
 
-async def test_a_refused_panorama_upload_is_deleted(session: AsyncSession,
-                                                    store: MediaStore) -> None:
+async def test_a_refused_panorama_upload_is_deleted(
+        session: AsyncSession, store: MediaStore,
+        sessions: async_sessionmaker[AsyncSession]) -> None:
     issued = await service.request_panorama_upload(session=session, store=store, actor=STAFF,
                                                    content_type="image/jpeg", now=NOW)
     good = encoded(direction_panorama(1024), "JPEG")
     store.put(issued.key, good[: len(good) // 2], "image/jpeg")
-    panoramas = await _panoramas(session)
-    with pytest.raises(DomainError) as refused:
-        await service.add_panorama_from_upload(session=session, store=store, actor=STAFF,
-                                               key=issued.key, now=NOW)
-    assert refused.value.code == "TRUNCATED_IMAGE"
-    assert store.list_keys("") == [] and await _panoramas(session) == panoramas
+    panorama, _ = await service.add_panorama_from_upload(session=session, store=store,
+                                                         actor=STAFF, key=issued.key, now=NOW)
+    await session.commit()
+    done = await ingest.ingest_upload(sessions=sessions, store=store, key=issued.key, now=NOW)
+    assert (done.status, done.failure) == ("failed", "TRUNCATED_IMAGE")
+    await session.refresh(panorama)
+    assert (panorama.status, panorama.failure) == ("failed", "TRUNCATED_IMAGE")
+    assert store.list_keys("") == []
 
 
 async def test_a_photo_or_narration_key_is_no_panorama_upload(

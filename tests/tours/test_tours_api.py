@@ -159,7 +159,9 @@ async def test_scenes_near_are_nearest_first_with_geodesic_distances(
 UPLOAD = """mutation ($type: String!) {
   requestPanoramaUpload(contentType: $type) { url fields { name value } key maxBytes } }"""
 INGEST = """mutation ($key: String!) {
-  addPanoramaFromUpload(key: $key) { id sha256 width faceSize levels } }"""
+  addPanoramaFromUpload(key: $key) { id status failure sha256 width thumbnailUrl } }"""
+STATUS = """query ($id: ID!) {
+  panorama(id: $id) { id status failure sha256 width faceSize levels thumbnailUrl } }"""
 
 
 async def _counts(session: AsyncSession) -> tuple[int, int]:
@@ -168,29 +170,36 @@ async def _counts(session: AsyncSession) -> tuple[int, int]:
     return int(panoramas), int(uploads)
 
 
-async def test_a_presigned_upload_becomes_a_panorama_and_a_refused_one_leaves_nothing(
+async def test_a_presigned_upload_becomes_a_pending_panorama_that_the_worker_tiles(
         session: AsyncSession, staff_client: httpx.AsyncClient) -> None:
-    store = staff_client.app.state.store  # type: ignore[attr-defined]
+    app = staff_client.app  # type: ignore[attr-defined]
+    store = app.state.store
     good = encoded(direction_panorama(1024), "JPEG")
-    for data, expected in ((good[: len(good) - 500], "TRUNCATED_IMAGE"), (good, None)):
+    for data, failure in ((good[: len(good) - 500], "TRUNCATED_IMAGE"), (good, None)):
         form = (await graphql(staff_client, UPLOAD, {"type": "image/jpeg"}))
         post = form["data"]["requestPanoramaUpload"]
         fields = {f["name"]: f["value"] for f in post["fields"]}
         sent = await staff_client.post(urlsplit(post["url"]).path, data=fields,
                                        files={"file": ("pano.jpg", data, "image/jpeg")})
         assert sent.status_code == 204
-        before, keys = await _counts(session), store.list_keys("")
+        keys = store.list_keys("")
         body = await graphql(staff_client, INGEST, {"key": post["key"]})
-        if expected:
-            assert body["errors"][0]["extensions"]["code"] == expected
-            assert post["key"] in keys  # it was really uploaded, and the refusal deletes it
-            assert await _counts(session) == before and store.list_keys("") == [
-                k for k in keys if k != post["key"]]
+        pending = body["data"]["addPanoramaFromUpload"]
+        assert pending == {"id": pending["id"], "status": "PENDING", "failure": None,
+                           "sha256": None, "width": None, "thumbnailUrl": None}
+        await app.state.ingest.drain()  # the local server's tiler
+        done = (await graphql(staff_client, STATUS, {"id": pending["id"]}))["data"]["panorama"]
+        assert store.head(post["key"]) is None  # the upload is consumed either way
+        if failure:
+            assert (done["status"], done["failure"], done["width"]) == ("FAILED", failure, None)
+            assert store.list_keys("") == [k for k in keys if k != post["key"]]
             continue
-        panorama = body["data"]["addPanoramaFromUpload"]
-        assert panorama["width"] == 1024 and panorama["faceSize"] == 320
-        assert store.head(post["key"]) is None  # the upload is consumed
+        assert (done["status"], done["failure"]) == ("READY", None)
+        assert done["width"] == 1024 and done["faceSize"] == 320 and done["thumbnailUrl"]
         assert any(k.endswith("/source.jpg") for k in store.list_keys("panoramas"))
+    again = await graphql(staff_client, INGEST, {"key": post["key"]})  # the same panorama
+    assert again["data"]["addPanoramaFromUpload"]["id"] == pending["id"]
+    assert again["data"]["addPanoramaFromUpload"]["status"] == "READY"
 
 
 @pytest.mark.parametrize("content_type", ["image/gif", "image/tiff", "text/html"])
