@@ -56,9 +56,10 @@ async def post(app: Any, query: str, headers: dict[str, str] | None = None) -> h
 async def test_unexpected_errors_are_masked_in_production(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, env: str,
 ) -> None:
-    # given a database that cannot be reached: every query fails in an unexpected way
+    # given a database without the service's tables: every query fails in an unexpected way
+    # (one that cannot be reached is SERVICE_UNAVAILABLE instead: tests/api/test_outage.py)
     settings = settings_for(tmp_path, env=env, database_url=UNREACHABLE)
-    engine = make_async_engine(UNREACHABLE, poolclass=NullPool)
+    engine = make_async_engine(f"sqlite:///{tmp_path / 'no-tables.sqlite'}", poolclass=NullPool)
     app = create_app(settings, engine=engine)
     with caplog.at_level(logging.ERROR, logger="tourism.api"):
         response = await post(app, LIST)
