@@ -3,6 +3,7 @@ URLs when the store has no public base URL."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -21,7 +22,7 @@ from media.tiling import panorama_prefix
 from tours import service as tour_service
 from tours import viewers
 from tours.errors import TourErrorCode
-from tours.offline import offline_pack, pack_zip
+from tours.offline import offline_pack, stored_pack
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob: https: http:; connect-src 'self' https: http:; "
@@ -105,9 +106,9 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         kind = request.path_params.get("kind")
         if kind == "json":
             return JSONResponse(pack.manifest(), headers={"Cache-Control": "no-cache"})
-        if kind == "zip":
-            return Response(pack_zip(pack, store), media_type="application/zip", headers={
-                "Content-Disposition": f'attachment; filename="{place.slug}-{chain[0]}.zip"'})
+        if kind == "zip":  # built once per content version, then served by the store
+            url = await asyncio.to_thread(lambda: store.url(stored_pack(pack, store)))
+            return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-cache"})
         document = pack.documents.get(request.path_params.get("name", ""))
         if document is None:
             return JSONResponse({"code": MediaErrorCode.MEDIA_NOT_FOUND}, status_code=404)
