@@ -37,7 +37,8 @@ SEARCH = """query { searchDestinations(text: "chua ba thien hau", first: 1, lang
   edges { node { id name nameLang } } } }"""
 LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken } }"""
-SHEET = """query($id: ID!) { qrSheet(destinationId: $id) { contentType labelCount urls } }"""
+SHEET = """mutation($id: ID!) {
+  printQrSheet(destinationId: $id) { contentType labelCount urls } }"""
 HEAVY = {"cv2", "simplejpeg", "fpdf", "fontTools", "mutagen", "pyproj", "typer", "uvicorn"}
 
 
@@ -176,7 +177,7 @@ def test_staff_sign_in_and_print_a_qr_sheet(api: BareLambda, stage: Stage) -> No
                                       headers={"authorization": f"Bearer {token}"}))
     body = json.loads(body_of(answer))
     assert "errors" not in body, body
-    sheet = body["data"]["qrSheet"]
+    sheet = body["data"]["printQrSheet"]
     assert sheet["contentType"] == "application/pdf" and sheet["labelCount"] >= 2
     document = fetch(sheet["urls"][0])
     assert document.status_code == 200 and document.content[:5] == b"%PDF-"
