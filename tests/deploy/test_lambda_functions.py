@@ -39,7 +39,8 @@ LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken } }"""
 SHEET = """mutation($id: ID!) {
   printQrSheet(destinationId: $id) { contentType labelCount urls } }"""
-HEAVY = {"cv2", "simplejpeg", "fpdf", "fontTools", "mutagen", "pyproj", "typer", "uvicorn"}
+HEAVY = {"cv2", "simplejpeg", "fpdf", "fontTools", "mutagen", "pyproj", "typer", "uvicorn",
+         "PIL", "qrcode", "jinja2"}
 
 
 @pytest.fixture(scope="module")

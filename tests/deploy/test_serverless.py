@@ -111,3 +111,16 @@ def test_the_s3_gateway_endpoint_is_made_only_when_a_vpc_is_given(
                          "arn:aws:s3:::tourism-media-ci"}  # the media bucket only
     result = _cfn_lint(template, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_api_restores_a_snapshot_and_the_http_api_calls_its_published_version(
+        ci_template: dict[str, Any]) -> None:
+    resources = ci_template["Resources"]
+    assert function_of(ci_template, "api")["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert "SnapStart" not in function_of(ci_template, "migrate")
+    (alias,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Alias"]
+    assert alias["FunctionName"] == {"Ref": "ApiLambdaFunction"}
+    assert "Fn::GetAtt" in alias["FunctionVersion"]  # the version this deploy published
+    (integration,) = [r["Properties"] for r in resources.values()
+                      if r["Type"] == "AWS::ApiGatewayV2::Integration"]
+    assert json.dumps(integration["IntegrationUri"]).endswith(f'"{alias["Name"]}"]]}}')
