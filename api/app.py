@@ -171,7 +171,7 @@ def create_app(
             *asset_routes(store=store if from_store else None),
             *tour_routes(sessions=sessions, store=store,
                          public_base_url=settings.server.public_base_url,
-                         assets_origin=store_origin(store) if from_store else ""),
+                         assets_origin=(lambda: store_origin(store)) if from_store else None),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                allow_methods=["GET", "POST"],

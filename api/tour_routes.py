@@ -3,7 +3,10 @@ URLs when the store has no public base URL."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +24,7 @@ from media.tiling import panorama_prefix
 from tours import service as tour_service
 from tours import viewers
 from tours.errors import TourErrorCode
-from tours.offline import offline_pack, pack_zip
+from tours.offline import offline_pack, stored_pack
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob: https: http:; connect-src 'self' https: http:; "
@@ -62,12 +65,18 @@ def _chain(request: Request) -> tuple[str, ...]:
 
 
 def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
-                public_base_url: str, assets_origin: str = "") -> list[Route]:
+                public_base_url: str, assets_origin: Callable[[], str] | None = None
+                ) -> list[Route]:
     """The viewer page, offline packs and the tile redirects (`assets_origin`: where the
-    viewers' scripts are served from when not by the app, admitted by the page's CSP)."""
-    csp = CSP if not assets_origin else (
-        CSP.replace("script-src 'self'", f"script-src 'self' {assets_origin}")
-        .replace("style-src 'self'", f"style-src 'self' {assets_origin}"))
+    viewers' scripts are served from when not by the app, admitted by the page's CSP; asked
+    on the first page, not at start: on S3 without a CDN it needs the S3 client)."""
+
+    @functools.cache
+    def csp() -> str:
+        origin = assets_origin() if assets_origin else ""
+        return CSP if not origin else (
+            CSP.replace("script-src 'self'", f"script-src 'self' {origin}")
+            .replace("style-src 'self'", f"style-src 'self' {origin}"))
 
     async def page(request: Request) -> Response:
         tour_id = _tour_id(request.path_params["id"])
@@ -79,7 +88,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         if view is None:
             return HTMLResponse(render("tours/not_found.html", lang=chain[0]), status_code=404)
         body = render("tours/viewer.html", lang=chain[0], view=view, scenes_label="Scenes")
-        return HTMLResponse(body, headers={"Content-Security-Policy": csp,
+        return HTMLResponse(body, headers={"Content-Security-Policy": csp(),
                                            "Cache-Control": "no-cache"})
 
     async def tile(request: Request) -> Response:
@@ -105,9 +114,9 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         kind = request.path_params.get("kind")
         if kind == "json":
             return JSONResponse(pack.manifest(), headers={"Cache-Control": "no-cache"})
-        if kind == "zip":
-            return Response(pack_zip(pack, store), media_type="application/zip", headers={
-                "Content-Disposition": f'attachment; filename="{place.slug}-{chain[0]}.zip"'})
+        if kind == "zip":  # built once per content version, then served by the store
+            url = await asyncio.to_thread(lambda: store.url(stored_pack(pack, store)))
+            return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-cache"})
         document = pack.documents.get(request.path_params.get("name", ""))
         if document is None:
             return JSONResponse({"code": MediaErrorCode.MEDIA_NOT_FOUND}, status_code=404)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
 
 from media.errors import MediaError
 from media.errors import MediaErrorCode as Code
@@ -109,6 +108,8 @@ def check_image(data: bytes, *, formats: Collection[str], budget: PixelBudget,
                 codes: ImageCodes) -> ImageHeader:
     """The header of an image of an allowed format within the pixel budget, read without
     decoding a pixel; MediaError with the caller's code otherwise."""
+    from PIL import Image, UnidentifiedImageError  # here: a cold start never needs Pillow
+
     magic = _magic_format(data)
     try:
         with warnings.catch_warnings():

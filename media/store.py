@@ -12,9 +12,10 @@ import hmac
 import json
 import os
 import re
+import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +64,10 @@ class MediaStore(Protocol):
             ) -> None:
         """Store bytes under a key (overwriting)."""
 
+    def put_file(self, key: str, path: Path, content_type: str, *, immutable: bool = False
+                 ) -> None:
+        """Store a file's bytes under a key (overwriting), streamed: never whole in memory."""
+
     def get(self, key: str) -> bytes:
         """The bytes of a key; MediaError NOT_FOUND when absent."""
 
@@ -90,6 +95,22 @@ class MediaStore(Protocol):
         every object needs its own signed URL."""
 
 
+#: The error codes of a HEAD of a missing key. HEAD answers have no body, so botocore's code
+#: is the bare status: 404 when the caller may list the bucket, 403 when it may not.
+_ABSENT_ON_HEAD = frozenset({"404", "NoSuchKey", "NotFound", "403"})
+
+
+def head_means_absent(response: Mapping[str, Any]) -> bool:
+    """Whether a failed HeadObject (botocore's `ClientError.response`) means the key is absent.
+
+    A 403 counts as absent. S3 tells only a caller holding s3:ListBucket that a key does not
+    exist (404); anyone else gets 403. The functions' role holds s3:ListBucket only under a
+    condition on s3:prefix, which a HEAD request does not carry, so in production every
+    missing key answers 403. Were access really denied, nothing is lost: `head` only decides
+    whether to write, and the write or the read that follows fails loudly."""
+    return str(response.get("Error", {}).get("Code", "")) in _ABSENT_ON_HEAD
+
+
 def _not_found(key: str) -> MediaError:
     return MediaError(Code.MEDIA_NOT_FOUND, f"no media object {key!r}")
 
@@ -113,6 +134,15 @@ class LocalStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
+        os.replace(tmp, target)
+
+    def put_file(self, key: str, path: Path, content_type: str, *, immutable: bool = False
+                 ) -> None:
+        """Copy atomically: to a temporary file, then rename."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(path, tmp)
         os.replace(tmp, target)
 
     def get(self, key: str) -> bytes:
@@ -233,6 +263,14 @@ class S3Store:
             extra["CacheControl"] = IMMUTABLE
         self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data, **extra)
 
+    def put_file(self, key: str, path: Path, content_type: str, *, immutable: bool = False
+                 ) -> None:
+        """boto3's managed upload: read from disk in parts (multipart past 8 MiB)."""
+        extra: dict[str, Any] = {"ContentType": content_type}
+        if immutable:
+            extra["CacheControl"] = IMMUTABLE
+        self.client.upload_file(str(path), self.bucket, self._full(key), ExtraArgs=extra)
+
     def get(self, key: str) -> bytes:
         """GetObject's body."""
         try:
@@ -243,11 +281,11 @@ class S3Store:
         return body
 
     def head(self, key: str) -> ObjectInfo | None:
-        """HeadObject, or None on 404."""
+        """HeadObject, or None when absent (404, or 403: see `head_means_absent`)."""
         try:
             answer = self.client.head_object(Bucket=self.bucket, Key=self._full(key))
         except self.client.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if head_means_absent(exc.response):
                 return None
             raise
         return ObjectInfo(key=key, size=int(answer["ContentLength"]),

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 from enum import StrEnum
 
-import qrcode
-from PIL import Image
-
 from qr.errors import QrError
 from qr.errors import QrErrorCode as Code
 
@@ -24,14 +21,13 @@ class ErrorCorrection(StrEnum):
     H = "H"
 
 
-_LEVELS = {ErrorCorrection.L: qrcode.ERROR_CORRECT_L, ErrorCorrection.M: qrcode.ERROR_CORRECT_M,
-           ErrorCorrection.Q: qrcode.ERROR_CORRECT_Q, ErrorCorrection.H: qrcode.ERROR_CORRECT_H}
-
-
 def matrix(data: str, level: ErrorCorrection = ErrorCorrection.M) -> list[list[bool]]:
     """The dark (True) and light modules of the smallest QR symbol holding data, quiet zone
     included."""
-    code = qrcode.QRCode(version=None, error_correction=_LEVELS[level], border=QUIET_ZONE)
+    import qrcode  # here, not at start: a cold start that prints no code never needs it
+
+    correction = getattr(qrcode.constants, f"ERROR_CORRECT_{level.value}")
+    code = qrcode.QRCode(version=None, error_correction=correction, border=QUIET_ZONE)
     code.add_data(data)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
@@ -64,6 +60,8 @@ def _check_size(size_px: int) -> int:
 def png(data: str, *, size_px: int = 512,
         level: ErrorCorrection = ErrorCorrection.M) -> bytes:
     """A PNG of the code, whole modules only, at most size_px wide (at least 2 px a module)."""
+    from PIL import Image
+
     modules = matrix(data, level)
     count = len(modules)
     scale = max(2, _check_size(size_px) // count)

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from PIL import ImageFont
-
 from qr.images import ErrorCorrection, dark_runs, matrix, svg_path
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 #: Debian's fonts-dejavu-core; the Lambda artefact ships them and names their folder.
 FONT_DIR = Path(os.environ.get("TOURISM_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
@@ -76,6 +78,8 @@ def _font_path(name: str) -> str:
 
 @lru_cache(maxsize=16)
 def _pil_font(name: str, size_pt: float) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont  # here: only a sheet measures text
+
     return ImageFont.truetype(_font_path(name), size=int(size_pt * 10))
 
 

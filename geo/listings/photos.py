@@ -21,7 +21,6 @@ from media import uploads
 from media.errors import MediaErrorCode
 from media.images import EXTENSIONS
 from media.store import MediaStore
-from media.variants import render_variants, store_variants
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 UPLOAD_PREFIX = "uploads/listing-photos"
@@ -76,6 +75,8 @@ async def confirm_upload(*, session: AsyncSession, store: MediaStore, actor: Act
             session=session, store=store, purpose=PHOTO_UPLOADS, key=photo.upload_key,
             subject={"destination_id": photo.destination_id}, now=now) as claimed:
         data = await claimed.read()
+        from media.variants import render_variants, store_variants  # Pillow: not at start
+
         rendered = await asyncio.to_thread(render_variants, data, photo.content_type)
         variants = await asyncio.to_thread(store_variants, store, rendered)
         ready = await session.execute(update(ListingPhoto).where(

@@ -4,8 +4,10 @@ Python with the packaged template's environment, against PostGIS and moto's S3 a
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,8 @@ LOGIN = """mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { accessToken } }"""
 SHEET = """mutation($id: ID!) {
   printQrSheet(destinationId: $id) { contentType labelCount urls } }"""
-HEAVY = {"cv2", "simplejpeg", "fpdf", "fontTools", "mutagen", "pyproj", "typer", "uvicorn"}
+HEAVY = {"cv2", "simplejpeg", "fpdf", "fontTools", "mutagen", "pyproj", "typer", "uvicorn",
+         "PIL", "qrcode", "jinja2"}
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +183,26 @@ def test_staff_sign_in_and_print_a_qr_sheet(api: BareLambda, stage: Stage) -> No
     document = fetch(sheet["urls"][0])
     assert document.status_code == 200 and document.content[:5] == b"%PDF-"
     assert b"DejaVu" in document.content  # the fonts shipped in the artefact
+
+
+def test_offline_pack_is_a_redirect_to_the_store_never_the_zip(api: BareLambda,
+                                                                stage: Stage) -> None:
+    slug = scalar(stage, "SELECT d.slug FROM tour t JOIN destination d "
+                         "ON d.id = t.destination_id ORDER BY t.id LIMIT 1")
+    event = http_event("GET", f"/destinations/{slug}/offline.zip", query={"lang": "vi"})
+    answer = api.invoke(event)
+    assert answer["statusCode"] == 307
+    assert len(body_of(answer)) < 1024  # Lambda's response is capped at 6 MB: a pack is not
+    location = {k.lower(): v for k, v in answer["headers"].items()}["location"]
+    assert urlparse(location).netloc == urlparse(stage.endpoint).netloc
+    assert "/media/offline-packs/" in urlparse(location).path
+    stored = fetch(location)
+    assert stored.status_code == 200 and stored.content[:2] == b"PK"
+    with zipfile.ZipFile(io.BytesIO(stored.content)) as archive:
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+    assert names == {f["path"] for f in manifest["files"]} | {"manifest.json"}
+    assert any(n.startswith("panoramas/") and n.endswith(".jpg") for n in names)
+    again = api.invoke(event)  # the same content version: the same stored zip
+    assert {k.lower(): v for k, v in again["headers"].items()}["location"].split("?")[0] == \
+        location.split("?")[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy import build
-from tests.deploy.conftest import CI_PARAMS, function_of
+from tests.deploy.conftest import CI_PARAMS, function_of, serverless_package
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
@@ -76,12 +76,51 @@ def test_the_edge_throttles_the_http_api(ci_template: dict[str, Any]) -> None:
                                              "ThrottlingRateLimit": 100}
 
 
+def _cfn_lint(template: dict[str, Any], folder: Path) -> subprocess.CompletedProcess[str]:
+    path = folder / "cloudformation-template-update-stack.json"
+    path.write_text(json.dumps(template))
+    # W3005: Serverless v3 writes a DependsOn on the HTTP API route that a Ref already implies.
+    return subprocess.run([CFN_LINT, "--ignore-checks", "W3005", "--", str(path)],
+                          capture_output=True, text=True, check=False)
+
+
 def test_cfn_lint_passes_on_the_packaged_template(ci_template: dict[str, Any],
                                                   tmp_path: Path) -> None:
-    template = tmp_path / "cloudformation-template-update-stack.json"
-    template.write_text(json.dumps(ci_template))
-    # W3005: Serverless v3 writes a DependsOn on the HTTP API route that a Ref already implies.
-    result = subprocess.run([CFN_LINT, "--ignore-checks", "W3005", "--",
-                             str(template)], capture_output=True, text=True, check=False)
+    result = _cfn_lint(ci_template, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
+
+def test_the_s3_gateway_endpoint_is_made_only_when_a_vpc_is_given(
+        ci_template: dict[str, Any], tmp_path: Path) -> None:
+    absent = ci_template["Parameters"]["S3EndpointVpcId"]
+    assert absent["Default"] == ""  # no vpcId: a condition that is false, nothing to create
+    assert ci_template["Resources"]["S3GatewayEndpoint"]["Condition"] == "CreateS3Endpoint"
+    params = {**CI_PARAMS, "vpcId": "vpc-0123456789abcdef0",
+              "routeTableIds": "rtb-0aaa1111bbbb2222c,rtb-0ddd3333eeee4444f"}
+    template = serverless_package(params, tmp_path / "sls")
+    assert template["Parameters"]["S3EndpointVpcId"]["Default"] == params["vpcId"]
+    endpoint = template["Resources"]["S3GatewayEndpoint"]["Properties"]
+    assert endpoint["VpcEndpointType"] == "Gateway"
+    assert endpoint["VpcId"] == {"Ref": "S3EndpointVpcId"}
+    assert template["Parameters"]["S3EndpointRouteTableIds"]["Default"].split(",") == [
+        "rtb-0aaa1111bbbb2222c", "rtb-0ddd3333eeee4444f"]
+    assert json.dumps(endpoint["ServiceName"]) == json.dumps(
+        {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".s3"]]})
+    resources = {s["Resource"] for s in endpoint["PolicyDocument"]["Statement"]}
+    assert resources == {"arn:aws:s3:::tourism-media-ci/media/*",
+                         "arn:aws:s3:::tourism-media-ci"}  # the media bucket only
+    result = _cfn_lint(template, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_api_restores_a_snapshot_and_the_http_api_calls_its_published_version(
+        ci_template: dict[str, Any]) -> None:
+    resources = ci_template["Resources"]
+    assert function_of(ci_template, "api")["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert "SnapStart" not in function_of(ci_template, "migrate")
+    (alias,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Alias"]
+    assert alias["FunctionName"] == {"Ref": "ApiLambdaFunction"}
+    assert "Fn::GetAtt" in alias["FunctionVersion"]  # the version this deploy published
+    (integration,) = [r["Properties"] for r in resources.values()
+                      if r["Type"] == "AWS::ApiGatewayV2::Integration"]
+    assert json.dumps(integration["IntegrationUri"]).endswith(f'"{alias["Name"]}"]]}}')

@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -98,3 +99,48 @@ async def test_local_media_is_served_with_range_and_cache_headers(
     assert missing.status_code == 404
     escape = await client.get("/media/..%2F..%2Fetc%2Fpasswd")
     assert escape.status_code == 404
+
+
+def test_s3_head_takes_a_403_for_absent(s3_store: S3Store, s3_endpoint: str) -> None:
+    """A role without s3:ListBucket gets 403, not 404, for HEAD of a missing key. moto does not
+    model that rule (it checks s3:GetObject for HEAD), so the 403 here is moto's real answer,
+    with IAM enforced, to a role that may only write: the same status on the same request."""
+    import boto3
+    from botocore.config import Config
+
+    s3_store.put("packs/present.zip", b"PK", "application/zip")
+    credentials = {"endpoint_url": s3_endpoint, "region_name": "ap-southeast-1",
+                   "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    iam = boto3.client("iam", **credentials)
+    user = f"writer-{s3_store.bucket}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="write-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{s3_store.bucket}/*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    writer = S3Store(s3_store.bucket, s3_store.prefix, client=boto3.client(
+        "s3", endpoint_url=s3_endpoint, region_name="ap-southeast-1",
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+        config=Config(signature_version="s3v4", retries={"max_attempts": 1})))
+    httpx.post(f"{s3_endpoint}/moto-api/reset-auth", content=b"0").raise_for_status()
+    try:
+        with pytest.raises(writer.client.exceptions.ClientError) as denied:
+            writer.client.head_object(Bucket=s3_store.bucket, Key="media/packs/missing.zip")
+        assert denied.value.response["Error"]["Code"] == "403"
+        assert writer.head("packs/missing.zip") is None
+        with pytest.raises(writer.client.exceptions.ClientError):  # a read fails loudly
+            writer.get("packs/present.zip")
+    finally:
+        httpx.post(f"{s3_endpoint}/moto-api/reset-auth", content=b"inf").raise_for_status()
+    assert s3_store.head("packs/present.zip") is not None  # the server is open again
+
+
+def test_put_file_streams_a_file_into_the_store(store: MediaStore, tmp_path: Path) -> None:
+    source = tmp_path / "pack.zip"
+    source.write_bytes(b"PK" + bytes(range(256)) * 64)
+    store.put_file("packs/a/pack.zip", source, "application/zip", immutable=True)
+    assert store.get("packs/a/pack.zip") == source.read_bytes()
+    info = store.head("packs/a/pack.zip")
+    assert info is not None and info.size == source.stat().st_size
+    assert info.content_type == "application/zip"
