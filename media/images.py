@@ -157,6 +157,8 @@ def probe(data: bytes, *, budget: PixelBudget | None = None) -> ImageHeader:
 
 def _decode_with_pillow(data: bytes) -> Pixels | None:
     """BGR pixels of any image Pillow reads (orientation ignored, like the viewers), or None."""
+    from PIL import Image  # here: a cold start never needs Pillow
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
