@@ -25,7 +25,7 @@ from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
-from api.db import make_async_engine, make_session_factory
+from api.db import make_async_engine, make_session_factory, pool_options
 from api.errors import classify
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
@@ -61,7 +61,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.read_sessions = read_sessions or sessions
         self.store = store
         self.cursors = Cursors(settings.auth.secret_key)
-        self.auth = make_auth_kit(settings)
+        self.auth = make_auth_kit(settings, self.read_sessions)
 
     def encode_json(self, data: object) -> bytes:
         """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links)."""
@@ -116,7 +116,8 @@ def create_app(
     if engine is None:
         engine = make_async_engine(settings.db.url, pool_size=settings.db.pool_size,
                                    statement_timeout_ms=settings.db.statement_timeout_ms,
-                                   spatialite_module=settings.db.spatialite_module)
+                                   spatialite_module=settings.db.spatialite_module,
+                                   **pool_options(settings.db.pool))
     read_sessions = None if sessions else make_session_factory(
         engine.execution_options(isolation_level="AUTOCOMMIT"))
     sessions = sessions or make_session_factory(engine)
@@ -125,8 +126,11 @@ def create_app(
     from_store = settings.server.is_production
     graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
+    # a limiter's take and a batch of scan counts are one statement: autocommit sessions
+    statement_sessions = read_sessions or sessions
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
-                  trust_forwarded_for=settings.server.trust_forwarded_for)
+                  trust_forwarded_for=settings.server.trust_forwarded_for,
+                  statement_sessions=statement_sessions)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -159,7 +163,8 @@ def create_app(
                                allow_methods=["GET", "POST"],
                                allow_headers=["content-type", "accept-language",
                                               "authorization", "x-api-key"]),
-                    *request_protection(settings, sessions, graphql.auth.signer)],
+                    *request_protection(settings, sessions, graphql.auth.signer,
+                                       statement_sessions)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -140,6 +140,12 @@ def make_async_engine(
     return engine
 
 
+def pool_options(pool: str) -> dict[str, Any]:
+    """The engine options of a `TOURISM_DB_POOL` mode: `null` opens a connection per session
+    and closes it after (NullPool), `queue` keeps them (the default pool)."""
+    return {"poolclass": NullPool} if pool == "null" else {}
+
+
 class SerialSession(AsyncSession):
     """An AsyncSession whose operations take turns: GraphQL resolves sibling fields and
     dataloaders concurrently, and one session (one connection) must not be used at once."""
