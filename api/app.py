@@ -25,7 +25,12 @@ from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
-from api.db import make_async_engine, make_session_factory, pool_options
+from api.db import (
+    make_async_engine,
+    make_session_factory,
+    make_statement_sessions,
+    pool_options,
+)
 from api.errors import classify
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
@@ -127,7 +132,7 @@ def create_app(
     graphql = GraphQLApp(settings, sessions, store, read_sessions)
     graphql.actor_for = actor_for
     # a limiter's take and a batch of scan counts are one statement: autocommit sessions
-    statement_sessions = read_sessions or sessions
+    statement_sessions = sessions if read_sessions is None else make_statement_sessions(engine)
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
                   trust_forwarded_for=settings.server.trust_forwarded_for,
                   statement_sessions=statement_sessions)

@@ -189,3 +189,12 @@ def make_session_factory(engine: AsyncEngine | AsyncConnection,
                          **kwargs: Any) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit and take turns on their connection."""
     return async_sessionmaker(engine, expire_on_commit=False, class_=SerialSession, **kwargs)
+
+
+def make_statement_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for writes of one statement (a limiter's take, a batch of scan counts): in
+    autocommit on PostgreSQL (no BEGIN and COMMIT round trips); on SQLite a transaction is
+    cheaper (switching aiosqlite's isolation level at each checkout costs more than it saves)."""
+    if is_sqlite(engine.url.drivername):
+        return make_session_factory(engine)
+    return make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))

@@ -24,8 +24,9 @@ from api.hardening import json_error
 
 log = logging.getLogger("tourism.api")
 
-#: Media files (panorama tiles come by the hundred) and the health check are not counted.
-EXEMPT_PREFIXES = ("/media/", "/healthz")
+#: Media files (panorama tiles come by the hundred) and the health check are not counted;
+#: the scan route has its own bucket per client (TOURISM_QR_*, api/qr_routes.py).
+EXEMPT_PREFIXES = ("/media/", "/healthz", "/q/")
 #: How often a process deletes the rows of buckets that are full again.
 PRUNE_SECONDS = 300.0
 
