@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from api.db import StatementSessions
 from api.errors import ApiErrorCode
 from api.qr_page import Page, render_page, render_problem, scan_data
 from api.ratelimit import TokenBuckets, client_address, too_many
@@ -80,7 +81,7 @@ class QrRoutes:
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
                  settings: QrSettings | None = None, trust_forwarded_for: bool = False,
-                 statement_sessions: async_sessionmaker[AsyncSession] | None = None):
+                 statement_sessions: StatementSessions | None = None):
         self.settings = settings or QrSettings()
         self.sessions = sessions
         self.store = store

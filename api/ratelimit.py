@@ -14,11 +14,12 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accounts import throttle
+from api.db import StatementSessions
 from api.errors import ApiErrorCode
 from api.hardening import json_error
 
@@ -37,7 +38,7 @@ class TokenBuckets:
     again: memory only ever refuses what the database would refuse (the other processes can
     only have taken more), so it never lets more than the burst through."""
 
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], per_minute: float,
+    def __init__(self, *, sessions: StatementSessions, per_minute: float,
                  burst: int, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic):
         self.sessions = sessions
         self.bucket = throttle.Bucket(per_minute=per_minute, burst=burst)
@@ -100,7 +101,7 @@ class TokenBuckets:
 
 
 @asynccontextmanager
-async def _session_for(sessions: async_sessionmaker[AsyncSession],
+async def _session_for(sessions: StatementSessions,
                        given: AsyncSession | None) -> AsyncIterator[AsyncSession]:
     if given is not None:
         yield given

@@ -12,8 +12,7 @@ import asyncio
 import logging
 from collections import Counter
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from api.db import StatementSessions
 from qr.scans import ScanKey, record_scans
 
 log = logging.getLogger("tourism.qr")
@@ -23,7 +22,7 @@ MAX_PENDING_KEYS = 100_000
 class ScanCounter:
     """Adds scans to the daily counts, in batches of whatever arrived during the last write."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    def __init__(self, sessions: StatementSessions):
         self.sessions = sessions
         self.pending: Counter[ScanKey] = Counter()
         #: Counts whose write failed once: tried again with the next batch, then dropped.

@@ -14,6 +14,7 @@ from accounts.errors import AuthError, AuthErrorCode
 from accounts.permissions import ANONYMOUS, Actor, Role
 from accounts.service import Caller, caller_for_access_token, caller_for_api_key
 from accounts.tokens import TokenSigner
+from api.db import StatementSessions
 from api.hardening import RequestGuard, json_error
 from api.ratelimit import RateLimit, TokenBuckets, account_key, client_address
 from api.settings import Settings
@@ -93,7 +94,7 @@ class AuthKit:
     refresh_ttl_s: int
 
 
-def make_auth_kit(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AuthKit:
+def make_auth_kit(settings: Settings, sessions: StatementSessions) -> AuthKit:
     """The app's AuthKit for its settings; the sign-in throttle is kept through `sessions`
     (in the database, shared by every process)."""
     failures = settings.limits.login_failures_per_15_min
@@ -106,7 +107,7 @@ def make_auth_kit(settings: Settings, sessions: async_sessionmaker[AsyncSession]
 
 def request_protection(settings: Settings, sessions: async_sessionmaker[AsyncSession],
                        signer: TokenSigner,
-                       limit_sessions: async_sessionmaker[AsyncSession] | None = None
+                       limit_sessions: StatementSessions | None = None
                        ) -> list[Middleware]:
     """The middleware between CORS and the routes, outermost first: the per-client rate limit,
     size and type checks, authentication, then the per-account (or API key) rate limit; the
