@@ -1,10 +1,11 @@
-"""Tables of accounts: staff and business owners, their sign-in sessions and kiosk API keys."""
+"""Tables of accounts: staff and business owners, their sign-in sessions, kiosk API keys,
+and the rate buckets of whoever calls."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Double, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.base import Base
@@ -64,3 +65,17 @@ class ApiKey(Base):
     scope: Mapped[str] = mapped_column(String(16), default="read")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class RateBucket(Base):
+    """A token bucket of one caller (a client address, an account, an API key, an e-mail at
+    sign-in), shared by every process: times are seconds since the epoch by the database's
+    clock; the row of a full bucket may be deleted, it means the same as no row."""
+
+    __tablename__ = "rate_bucket"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[float] = mapped_column(Double)
+    #: When the bucket is full again if nothing more is taken (rows past it are pruned).
+    full_at: Mapped[float] = mapped_column(Double, index=True)

@@ -25,7 +25,12 @@ from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
-from api.db import make_async_engine, make_session_factory
+from api.db import (
+    make_async_engine,
+    make_session_factory,
+    make_statement_sessions,
+    pool_options,
+)
 from api.errors import ApiErrorCode, classify, is_unavailable
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
@@ -65,7 +70,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.read_sessions = read_sessions or sessions
         self.store = store
         self.cursors = Cursors(settings.auth.secret_key)
-        self.auth = make_auth_kit(settings)
+        self.auth = make_auth_kit(settings, self.read_sessions)
 
     def encode_json(self, data: object) -> bytes:
         """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links)."""
@@ -126,7 +131,8 @@ def create_app(
     if engine is None:
         engine = make_async_engine(settings.db.url, pool_size=settings.db.pool_size,
                                    statement_timeout_ms=settings.db.statement_timeout_ms,
-                                   spatialite_module=settings.db.spatialite_module)
+                                   spatialite_module=settings.db.spatialite_module,
+                                   **pool_options(settings.db.pool))
     read_sessions = None if sessions else make_session_factory(
         engine.execution_options(isolation_level="AUTOCOMMIT"))
     sessions = sessions or make_session_factory(engine)
@@ -137,8 +143,11 @@ def create_app(
     graphql.actor_for = actor_for
     ingest = None if settings.server.is_production else IngestWorker(sessions, store)
     graphql.ingest = ingest
+    # a limiter's take and a batch of scan counts are one statement: autocommit sessions
+    statement_sessions = sessions if read_sessions is None else make_statement_sessions(engine)
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
-                  trust_forwarded_for=settings.server.trust_forwarded_for)
+                  trust_forwarded_for=settings.server.trust_forwarded_for,
+                  statement_sessions=statement_sessions)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -178,7 +187,8 @@ def create_app(
                                allow_headers=["content-type", "accept-language",
                                               "authorization", "x-api-key"]),
                     Middleware(Unavailable),  # a database outage is a 503 on every route
-                    *request_protection(settings, sessions, graphql.auth.signer)],
+                    *request_protection(settings, sessions, graphql.auth.signer,
+                                       statement_sessions)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,12 @@ def make_async_engine(
     return engine
 
 
+def pool_options(pool: str) -> dict[str, Any]:
+    """The engine options of a `TOURISM_DB_POOL` mode: `null` opens a connection per session
+    and closes it after (NullPool), `queue` keeps them (the default pool)."""
+    return {"poolclass": NullPool} if pool == "null" else {}
+
+
 class SerialSession(AsyncSession):
     """An AsyncSession whose operations take turns: GraphQL resolves sibling fields and
     dataloaders concurrently, and one session (one connection) must not be used at once."""
@@ -183,3 +190,33 @@ def make_session_factory(engine: AsyncEngine | AsyncConnection,
                          **kwargs: Any) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit and take turns on their connection."""
     return async_sessionmaker(engine, expire_on_commit=False, class_=SerialSession, **kwargs)
+
+
+#: What makes a session for a write of one statement (an async_sessionmaker, or one that
+#: takes turns): `async with statement_sessions() as session`.
+StatementSessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class TakingTurns:
+    """Sessions that one writer at a time holds in this process, from before their connection
+    is checked out until it is returned: SQLite has one writer at a time, and writers that
+    wait in its busy handler sleep for milliseconds."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self.sessions = sessions
+        self.turn = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncSession]:
+        """A session, once this process's other writes are done."""
+        async with self.turn, self.sessions() as session:
+            yield session
+
+
+def make_statement_sessions(engine: AsyncEngine) -> StatementSessions:
+    """Sessions for writes of one statement (a limiter's take, a batch of scan counts): in
+    autocommit on PostgreSQL (no BEGIN and COMMIT round trips); on SQLite transactional
+    (cheaper than switching aiosqlite's isolation level at each checkout), taking turns."""
+    if is_sqlite(engine.url.drivername):
+        return TakingTurns(make_session_factory(engine))
+    return make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))

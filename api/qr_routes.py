@@ -1,83 +1,41 @@
 """`GET /q/{code}`: the scan of a printed QR code, as a page for browsers or JSON for the app.
 
-Scans are counted in memory and written in one statement every `flush_seconds` (and when
-the app stops); each client IP has a token bucket; a resolved answer is kept for
-`cache_seconds` (staff changes clear it at once in this process).
+Each scan is in the database before its answer is sent (api/scan_counter.py: concurrent
+scans share one statement); each client IP has a token bucket shared by every process; a
+resolved answer is kept for `cache_seconds` (staff changes clear it at once in this process).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from api.db import StatementSessions
 from api.errors import ApiErrorCode
 from api.qr_page import Page, render_page, render_problem, scan_data
 from api.ratelimit import TokenBuckets, client_address, too_many
+from api.scan_counter import ScanCounter
 from api.settings import QrSettings
 from core.language import language_chain
 from media.store import MediaStore
 from qr.errors import QrErrorCode
 from qr.models import Channel, TargetKind
-from qr.scans import ScanKey, record_scans
+from qr.scans import ScanKey
 from qr.service import resolve_scan
 
 log = logging.getLogger("tourism.qr")
 APP_LANGUAGE_HEADER = "x-tourism-language"
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-MAX_PENDING_KEYS = 100_000
-
-
-
-
-class ScanBuffer:
-    """Scan counts waiting to be written, flushed in one statement."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], flush_seconds: float):
-        self.sessions = sessions
-        self.flush_seconds = flush_seconds
-        self.pending: Counter[ScanKey] = Counter()
-        self.last_flush = time.monotonic()
-        self.lock = asyncio.Lock()
-
-    def add(self, key: ScanKey) -> None:
-        """Counts one scan (dropped, with a log line, past MAX_PENDING_KEYS kinds)."""
-        if key not in self.pending and len(self.pending) >= MAX_PENDING_KEYS:
-            log.warning("scan buffer full: a scan was not counted")
-            return
-        self.pending[key] += 1
-
-    @property
-    def due(self) -> bool:
-        """Whether flush_seconds have passed since the last write."""
-        return time.monotonic() - self.last_flush >= self.flush_seconds
-
-    async def flush(self) -> None:
-        """Writes every pending count now (kept for the next try when writing fails)."""
-        async with self.lock:
-            batch, self.pending = self.pending, Counter()
-            self.last_flush = time.monotonic()
-            if not batch:
-                return
-            try:
-                async with self.sessions() as session:
-                    await record_scans(session=session, scans=batch)
-                    await session.commit()
-            except Exception:
-                log.exception("writing %d scan counts failed; kept for the next flush",
-                              len(batch))
-                self.pending.update(batch)
 
 
 @dataclass(slots=True)
@@ -122,14 +80,17 @@ class QrRoutes:
     """The scan endpoint with its limiter, counter buffer and short cache."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
-                 settings: QrSettings | None = None, trust_forwarded_for: bool = False):
+                 settings: QrSettings | None = None, trust_forwarded_for: bool = False,
+                 statement_sessions: StatementSessions | None = None):
         self.settings = settings or QrSettings()
         self.sessions = sessions
         self.store = store
         self.trust_forwarded_for = trust_forwarded_for
-        self.limiter = TokenBuckets(per_minute=self.settings.rate_per_minute,
+        statement_sessions = statement_sessions or sessions
+        self.limiter = TokenBuckets(sessions=statement_sessions,
+                                    per_minute=self.settings.rate_per_minute,
                                     burst=self.settings.burst)
-        self.scans = ScanBuffer(sessions, self.settings.flush_seconds)
+        self.scans = ScanCounter(statement_sessions)
         self.cache: OrderedDict[tuple[str, tuple[str, ...]], Resolved] = OrderedDict()
 
     @property
@@ -142,8 +103,8 @@ class QrRoutes:
         self.cache.clear()
 
     async def close(self) -> None:
-        """Writes the pending scan counts (at shutdown)."""
-        await self.scans.flush()
+        """Waits for the scan counts being written (at shutdown)."""
+        await self.scans.close()
 
     async def _resolve(self, code: str, chain: tuple[str, ...]) -> Resolved:
         key = (code.upper(), chain)
@@ -171,7 +132,7 @@ class QrRoutes:
         headers = {"Vary": "Accept, Accept-Language, X-Tourism-Language",
                    "Cache-Control": "no-store", "Content-Security-Policy": CSP,
                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-        wait = self.limiter.take(client)
+        wait = await self.limiter.take(client)
         if wait > 0:
             headers.update(too_many(wait, "client")[1])
             if wants_json:
@@ -190,17 +151,15 @@ class QrRoutes:
         page = resolved.page
         channel = Channel.APP if wants_json or APP_LANGUAGE_HEADER in request.headers \
             else Channel.WEB
-        if request.method == "GET":
-            self.scans.add(ScanKey(
+        if request.method == "GET":  # in the database before the answer leaves
+            await self.scans.count(ScanKey(
                 day=datetime.now(UTC).date(), qr_code_id=resolved.qr_code_id,
                 target_kind=TargetKind(page.data["target"]["kind"]),
                 target_id=resolved.target_id, lang=chain[0].split("-")[0], channel=channel))
-        task = BackgroundTask(self.scans.flush) if self.scans.due else None
         if wants_json:
             if resolved.json is None:
                 resolved.json = json.dumps(page.data, ensure_ascii=False).encode()
-            return Response(resolved.json, media_type="application/json", headers=headers,
-                            background=task)
+            return Response(resolved.json, media_type="application/json", headers=headers)
         if resolved.html is None:
             resolved.html = render_page(page, requested=chain[0]).encode()
-        return HTMLResponse(resolved.html, headers=headers, background=task)
+        return HTMLResponse(resolved.html, headers=headers)

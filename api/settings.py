@@ -49,7 +49,7 @@ class ServerSettings(BaseSettings):
 
 
 class DatabaseSettings(BaseSettings):
-    """The database: `TOURISM_DATABASE_URL`, `TOURISM_DB_POOL_SIZE`,
+    """The database: `TOURISM_DATABASE_URL`, `TOURISM_DB_POOL`, `TOURISM_DB_POOL_SIZE`,
     `TOURISM_STATEMENT_TIMEOUT_MS`, `TOURISM_SPATIALITE_MODULE`."""
 
     model_config = _config("TOURISM_DATABASE_")
@@ -58,6 +58,9 @@ class DatabaseSettings(BaseSettings):
     #: A SecureString parameter (SSM Parameter Store) holding the password of the URL, read
     #: once at start: `TOURISM_DATABASE_PASSWORD_SSM_PARAMETER` (production on Lambda).
     password_ssm_parameter: str | None = None
+    #: `queue`: up to 2 × pool_size connections kept open (a long-running server); `null`:
+    #: a connection only while a session uses it (Lambda: a frozen container holds none).
+    pool: Literal["queue", "null"] = Field(default="queue", validation_alias="TOURISM_DB_POOL")
     pool_size: int = Field(default=5, ge=1, le=100, validation_alias="TOURISM_DB_POOL_SIZE")
     #: SQL statement timeout on PostgreSQL, in milliseconds (0 = none).
     statement_timeout_ms: int = Field(default=5000, ge=0,
@@ -141,7 +144,6 @@ class QrSettings(BaseSettings):
     rate_per_minute: float = Field(default=120.0, gt=0)
     burst: int = Field(default=40, ge=1)
     cache_seconds: float = Field(default=5.0, ge=0)
-    flush_seconds: float = Field(default=2.0, ge=0)
 
 
 class Settings(BaseModel):

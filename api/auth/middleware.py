@@ -14,6 +14,7 @@ from accounts.errors import AuthError, AuthErrorCode
 from accounts.permissions import ANONYMOUS, Actor, Role
 from accounts.service import Caller, caller_for_access_token, caller_for_api_key
 from accounts.tokens import TokenSigner
+from api.db import StatementSessions
 from api.hardening import RequestGuard, json_error
 from api.ratelimit import RateLimit, TokenBuckets, account_key, client_address
 from api.settings import Settings
@@ -93,23 +94,29 @@ class AuthKit:
     refresh_ttl_s: int
 
 
-def make_auth_kit(settings: Settings) -> AuthKit:
-    """The app's AuthKit for its settings."""
+def make_auth_kit(settings: Settings, sessions: StatementSessions) -> AuthKit:
+    """The app's AuthKit for its settings; the sign-in throttle is kept through `sessions`
+    (in the database, shared by every process)."""
+    failures = settings.limits.login_failures_per_15_min
     return AuthKit(
         signer=TokenSigner(settings.auth.secret_key, access_ttl_s=settings.auth.access_token_ttl_s),
-        login_failures=TokenBuckets(per_minute=settings.limits.login_failures_per_15_min / 15,
-                                    burst=settings.limits.login_failures_per_15_min),
+        login_failures=TokenBuckets(sessions=sessions, per_minute=failures / 15, burst=failures),
         refresh_ttl_s=settings.auth.refresh_token_ttl_s,
     )
 
 
 def request_protection(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                       signer: TokenSigner) -> list[Middleware]:
+                       signer: TokenSigner,
+                       limit_sessions: StatementSessions | None = None
+                       ) -> list[Middleware]:
     """The middleware between CORS and the routes, outermost first: the per-client rate limit,
-    size and type checks, authentication, then the per-account (or API key) rate limit."""
-    per_client = TokenBuckets(per_minute=settings.limits.client_per_minute,
+    size and type checks, authentication, then the per-account (or API key) rate limit; the
+    buckets are kept through `limit_sessions` (autocommit ones: a take is one statement)."""
+    limit_sessions = limit_sessions or sessions
+    per_client = TokenBuckets(sessions=limit_sessions, per_minute=settings.limits.client_per_minute,
                               burst=settings.limits.client_burst)
-    per_account = TokenBuckets(per_minute=settings.limits.account_per_minute,
+    per_account = TokenBuckets(sessions=limit_sessions,
+                               per_minute=settings.limits.account_per_minute,
                                burst=settings.limits.account_burst)
     trust = settings.server.trust_forwarded_for
     return [

@@ -35,14 +35,17 @@ class AuthMutations:
                          "one e-mail are refused for a while (LOGIN_THROTTLED).")
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         kit, key = _kit(info), "login:" + auth_service.normalize_email(email)[:254]
-        if kit.login_failures.take(key) > 0:  # every attempt counts; a success clears them
+        session = info.context.session
+        # every attempt counts, committed before the password is checked (in the database:
+        # the same count in every container); a success clears them with the sign-in
+        if await kit.login_failures.take(key, session=session) > 0:
             raise AuthError(AuthErrorCode.LOGIN_THROTTLED,
                             "too many failed sign-ins for this e-mail: wait and try again")
         pair = await auth_service.login(
-            session=info.context.session, signer=kit.signer, email=email, password=password,
+            session=session, signer=kit.signer, email=email, password=password,
             now=info.context.now, refresh_ttl_s=kit.refresh_ttl_s)
-        kit.login_failures.forget(key)
-        await info.context.session.commit()
+        await kit.login_failures.forget(key, session=session)
+        await session.commit()
         return _payload(pair)
 
     @strawberry.mutation(description="New tokens for a refresh token, which is used up. Using it "

@@ -21,6 +21,7 @@ ENVIRONMENT = {
     "TOURISM_TRUST_FORWARDED_FOR": ("true", ("server", "trust_forwarded_for"), True),
     "TOURISM_DATABASE_URL": ("postgresql+psycopg://u@db/t", ("db", "url"),
                              "postgresql+psycopg://u@db/t"),
+    "TOURISM_DB_POOL": ("null", ("db", "pool"), "null"),
     "TOURISM_DB_POOL_SIZE": ("2", ("db", "pool_size"), 2),
     "TOURISM_STATEMENT_TIMEOUT_MS": ("1234", ("db", "statement_timeout_ms"), 1234),
     "TOURISM_SPATIALITE_MODULE": ("/opt/mod_spatialite", ("db", "spatialite_module"),
@@ -44,7 +45,6 @@ ENVIRONMENT = {
     "TOURISM_QR_RATE_PER_MINUTE": ("30", ("qr", "rate_per_minute"), 30.0),
     "TOURISM_QR_BURST": ("7", ("qr", "burst"), 7),
     "TOURISM_QR_CACHE_SECONDS": ("0", ("qr", "cache_seconds"), 0.0),
-    "TOURISM_QR_FLUSH_SECONDS": ("0", ("qr", "flush_seconds"), 0.0),
 }
 
 

@@ -1,0 +1,123 @@
+"""Who calls, how often: token buckets kept in the database, one row per key, so that every
+process (every Lambda container) draws on the same buckets.
+
+A take is one atomic statement, `INSERT ... ON CONFLICT DO UPDATE ... WHERE ... RETURNING`,
+that computes the refill with the database's clock: two processes cannot both spend the
+last token (PostgreSQL locks the row and re-reads it; SQLite has one writer at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Double, case, delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from accounts.models import RateBucket
+
+MAX_KEY = 320
+
+
+class EpochNow(FunctionElement[float]):
+    """The database's clock in seconds since the epoch (sub-second precision)."""
+
+    type = Double()
+    inherit_cache = True
+
+
+@compiles(EpochNow, "postgresql")
+def _epoch_now_postgresql(element: EpochNow, compiler: SQLCompiler, **kw: Any) -> str:
+    return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
+
+
+@compiles(EpochNow, "sqlite")
+def _epoch_now_sqlite(element: EpochNow, compiler: SQLCompiler, **kw: Any) -> str:
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+#: INSERT ... ON CONFLICT, per dialect (the same upsert, two constructors).
+_INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql.insert,
+                                           "sqlite": sqlite.insert}
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A kind of bucket: `burst` tokens at most, refilled at `per_minute` a minute."""
+
+    per_minute: float
+    burst: int
+
+    @property
+    def per_second(self) -> float:
+        """Tokens added a second."""
+        return self.per_minute / 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """What a take found: whether the tokens were taken, what the bucket holds now, and the
+    seconds until the cost would be there (0 when granted)."""
+
+    granted: bool
+    tokens: float
+    retry_after: float
+
+
+def _now(now: float | None) -> ColumnElement[float]:
+    return literal(now, Double()) if now is not None else EpochNow()
+
+
+def _refilled(bucket: Bucket, now: ColumnElement[float]) -> ColumnElement[float]:
+    """The row's tokens refilled up to `now`, at most the burst (a clock that went back
+    refills nothing)."""
+    elapsed = now - RateBucket.updated_at
+    grown = RateBucket.tokens + case((elapsed > 0, elapsed), else_=0.0) * bucket.per_second
+    return case((grown > bucket.burst, float(bucket.burst)), else_=grown)
+
+
+async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float = 1.0,
+               now: float | None = None) -> Take:
+    """Takes `cost` tokens from the key's bucket if it holds them (not committed: one
+    statement, atomic on its own; a refusal changes nothing). `now` replaces the database's
+    clock (tests)."""
+    if not 0 < cost <= bucket.burst:
+        raise ValueError(f"a take costs between 0 and the burst ({bucket.burst}), not {cost}")
+    key = key[:MAX_KEY]
+    clock = _now(now)
+    refilled = _refilled(bucket, clock)
+    insert = _INSERTS[session.get_bind().dialect.name](RateBucket).values(
+        key=key, tokens=bucket.burst - cost, updated_at=clock,
+        full_at=clock + cost / bucket.per_second)
+    statement = insert.on_conflict_do_update(
+        index_elements=[RateBucket.key],
+        set_={"tokens": refilled - cost, "updated_at": clock,
+              "full_at": clock + (bucket.burst - (refilled - cost)) / bucket.per_second},
+        where=refilled >= cost,
+    ).returning(RateBucket.tokens)
+    left = (await session.execute(statement)).scalar_one_or_none()
+    if left is not None:
+        return Take(granted=True, tokens=float(left), retry_after=0.0)
+    held = await session.scalar(select(refilled).where(RateBucket.key == key))
+    tokens = float(held) if held is not None else 0.0
+    return Take(granted=False, tokens=tokens,
+                retry_after=max(0.0, cost - tokens) / bucket.per_second)
+
+
+async def forget(*, session: AsyncSession, key: str) -> None:
+    """Empties the record of a key: its bucket is full again (a successful sign-in clears
+    its failures); not committed."""
+    await session.execute(delete(RateBucket).where(RateBucket.key == key[:MAX_KEY]))
+
+
+async def prune(*, session: AsyncSession, now: float | None = None) -> int:
+    """Deletes the rows of buckets that are full again (the same as no row); the number
+    deleted, not committed."""
+    result = await session.execute(delete(RateBucket).where(RateBucket.full_at < _now(now)))
+    return int(getattr(result, "rowcount", 0) or 0)
