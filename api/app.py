@@ -26,7 +26,7 @@ from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.context import Context
 from api.cursors import Cursors
 from api.db import make_async_engine, make_session_factory
-from api.errors import classify
+from api.errors import ApiErrorCode, classify
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
 from api.media_routes import media_routes
@@ -64,8 +64,18 @@ class GraphQLApp(GraphQL[Context, None]):
         self.auth = make_auth_kit(settings)
 
     def encode_json(self, data: object) -> bytes:
-        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links)."""
-        return orjson.dumps(data)
+        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links);
+        one over TOURISM_MAX_RESPONSE_BYTES is replaced by a RESPONSE_TOO_LARGE error."""
+        body = orjson.dumps(data)
+        limit = self.settings.limits.max_response_bytes
+        if len(body) <= limit:
+            return body
+        log.warning("answer of %d bytes refused (limit %d)", len(body), limit)
+        return orjson.dumps({"data": None, "errors": [{
+            "message": f"the answer is {len(body)} bytes, over the limit of {limit}: ask for "
+                       "smaller pages (first) or fewer fields", "extensions": {
+                "code": ApiErrorCode.RESPONSE_TOO_LARGE.value, "bytes": len(body),
+                "limit": limit}}]})
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:

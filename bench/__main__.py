@@ -1,15 +1,15 @@
 """Entry point of `python -m bench` (`make bench`): every area's figures, one after another.
 
-`BENCH_ONLY=geo|qr|tiling|lambda` runs one part."""
+`BENCH_ONLY=geo|qr|tiling|lambda|flood` runs one part."""
 
 import os
 
-from bench import lambda_cold, qr, tiling
+from bench import flood, lambda_cold, qr, tiling
 from bench.run import main as geo_main
 
 
 def main() -> int:
-    """Runs the destinations, QR, tiling and Lambda benchmarks; the first failure's code wins."""
+    """Runs the destinations, QR, tiling, Lambda and flood benchmarks; the first failure wins."""
     only = os.environ.get("BENCH_ONLY", "")
     codes: list[int] = []
     if only in ("", "geo"):
@@ -20,6 +20,8 @@ def main() -> int:
         codes.append(tiling.main([]))
     if only in ("", "lambda"):
         codes.append(lambda_cold.main())
+    if only in ("", "flood"):
+        codes.append(flood.main())
     return next((c for c in codes if c), 0)
 
 
