@@ -26,10 +26,16 @@ from accounts.tokens import (
     refresh_expiry,
     same_digest,
 )
+from core.capacity import WorkSlots
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
+
+
+#: argon2id takes 64 MiB and a few cores for ~50 ms: at most this many at once per process.
+HASHING = WorkSlots(limit=2, wait_s=2.0, refusal=lambda: AuthError(
+    AuthErrorCode.SIGN_IN_BUSY, "too many sign-ins at once: retry in a moment"))
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +49,9 @@ def _dummy_hash() -> str:
 
 
 async def hash_password(password: str) -> str:
-    """The argon2id hash of a password (computed off the event loop)."""
-    return await asyncio.to_thread(_hasher().hash, password)
+    """The argon2id hash of a password (computed off the event loop, in a HASHING slot)."""
+    async with HASHING.slot():
+        return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def _verify(password_hash: str, password: str) -> bool:
@@ -54,7 +61,8 @@ async def _verify(password_hash: str, password: str) -> bool:
         except (VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(check)
+    async with HASHING.slot():
+        return await asyncio.to_thread(check)
 
 
 @dataclass(frozen=True, slots=True)

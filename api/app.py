@@ -73,8 +73,18 @@ class GraphQLApp(GraphQL[Context, None]):
         self.auth = make_auth_kit(settings, self.read_sessions)
 
     def encode_json(self, data: object) -> bytes:
-        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links)."""
-        return orjson.dumps(data)
+        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links);
+        one over TOURISM_MAX_RESPONSE_BYTES is replaced by a RESPONSE_TOO_LARGE error."""
+        body = orjson.dumps(data)
+        limit = self.settings.limits.max_response_bytes
+        if len(body) <= limit:
+            return body
+        log.warning("answer of %d bytes refused (limit %d)", len(body), limit)
+        return orjson.dumps({"data": None, "errors": [{
+            "message": f"the answer is {len(body)} bytes, over the limit of {limit}: ask for "
+                       "smaller pages (first) or fewer fields", "extensions": {
+                "code": ApiErrorCode.RESPONSE_TOO_LARGE.value, "bytes": len(body),
+                "limit": limit}}]})
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:

@@ -1,5 +1,6 @@
 """Limits of the public API: request size and type, query depth and aliases (fragments
-included, computed once per fragment), introspection in production, time per operation."""
+included, computed once per fragment), introspection in production, time per operation.
+The cost budget is `api.cost`'s."""
 
 from __future__ import annotations
 
@@ -14,12 +15,9 @@ from graphql import (
     ASTValidationRule,
     ExecutionResult,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
+    GraphQLField,
     OperationDefinitionNode,
-    SelectionSetNode,
     ValidationContext,
     ValidationRule,
 )
@@ -29,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import AddValidationRules
 
 from api.errors import ApiErrorCode as Code
+from api.selections import SelectionFold, TooDeep
 
 log = logging.getLogger("tourism.api")
 T = TypeVar("T")
@@ -49,57 +48,25 @@ def json_error(status: int, code: StrEnum, message: str, *,
 # -- depth and aliases ---------------------------------------------------------------------
 
 
-class _Shape:
-    """Depth and alias count of selection sets, each fragment measured once (a fragment
-    spread twice in each of twenty nested fragments is a million fields when expanded:
-    walking it naively, as strawberry's limiters do, takes exponential time)."""
+class _Shape(SelectionFold[tuple[int, int], None]):
+    """(depth, aliases) of selection sets, each fragment measured once."""
 
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode], max_level: int):
-        self.fragments = fragments
-        self.max_level = max_level
-        self.memo: dict[str, tuple[int, int]] = {}
-        self.open: set[str] = set()
+    def empty(self) -> tuple[int, int]:
+        """Nothing selected: no depth, no alias."""
+        return 0, 0
 
-    def of(self, selection_set: SelectionSetNode | None, level: int = 0) -> tuple[int, int]:
-        """(depth, aliases) of a selection set, fragments expanded; _TooDeep past a nesting
-        of fields and fragment spreads that no honest query reaches."""
-        if selection_set is None:
-            return 0, 0
-        if level > self.max_level:
-            raise _TooDeep
-        depth = aliases = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                aliases += 1 if selection.alias else 0
-                if selection.name.value.startswith("__"):
-                    continue  # introspection is not counted (and is off in production)
-                if selection.selection_set is not None:
-                    child_depth, child_aliases = self.of(selection.selection_set, level + 1)
-                    depth, aliases = max(depth, 1 + child_depth), aliases + child_aliases
-            elif isinstance(selection, InlineFragmentNode):
-                child_depth, child_aliases = self.of(selection.selection_set, level + 1)
-                depth, aliases = max(depth, child_depth), aliases + child_aliases
-            elif isinstance(selection, FragmentSpreadNode):
-                child_depth, child_aliases = self.fragment(selection.name.value, level + 1)
-                depth, aliases = max(depth, child_depth), aliases + child_aliases
-        return depth, aliases
+    def merge(self, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+        """Siblings: the deeper one's depth, both one's aliases."""
+        return max(a[0], b[0]), a[1] + b[1]
 
-    def fragment(self, name: str, level: int) -> tuple[int, int]:
-        """(depth, aliases) of a named fragment, computed once; cycles count as nothing
-        (NoFragmentCycles refuses them)."""
-        if name in self.memo:
-            return self.memo[name]
-        definition = self.fragments.get(name)
-        if definition is None or name in self.open:
-            return 0, 0
-        self.open.add(name)
-        self.memo[name] = self.of(definition.selection_set, level)
-        self.open.discard(name)
-        return self.memo[name]
-
-
-class _TooDeep(Exception):
-    """Nesting far past the depth limit: measuring stops there."""
+    def field(self, node: FieldNode, definition: GraphQLField | None, context: None,
+              inner: tuple[int, int] | None) -> tuple[int, int]:
+        """A field is one level above its children; introspection is not counted (and is
+        off in production)."""
+        alias = 1 if node.alias else 0
+        if inner is None:
+            return 0, alias
+        return 1 + inner[0], alias + inner[1]
 
 
 def query_limits_rule(*, max_depth: int, max_aliases: int) -> type[ValidationRule]:
@@ -109,15 +76,14 @@ def query_limits_rule(*, max_depth: int, max_aliases: int) -> type[ValidationRul
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             document = context.document
-            shape = _Shape({d.name.value: d for d in document.definitions
-                            if isinstance(d, FragmentDefinitionNode)}, max_depth + 40)
+            shape = _Shape(document, None, max_depth + 40)
             total_aliases = 0
             for definition in document.definitions:
                 if not isinstance(definition, OperationDefinitionNode):
                     continue
                 try:
-                    depth, aliases = shape.of(definition.selection_set)
-                except _TooDeep:
+                    depth, aliases = shape.operation(definition, None)
+                except TooDeep:
                     depth, aliases = max_depth + 40, 0
                 total_aliases += aliases
                 if depth > max_depth:

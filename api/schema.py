@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from api.cost import QueryCost
 from api.errors import error_code_enums, error_codes
 from api.hardening import QueryLimits, limit_rules
 from api.mutations.auth import AuthMutations
@@ -80,6 +81,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            QueryCost,  # the cost budget, with the operation's variables (api/cost.py)
             error_codes(production),
             CloseSession,
         ],

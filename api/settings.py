@@ -117,7 +117,7 @@ class AuthSettings(BaseSettings):
 class LimitSettings(BaseSettings):
     """Abuse limits of the API (serverless.yml sets the same at the edge):
     `TOURISM_RATE_LIMIT_*`, `TOURISM_LOGIN_FAILURES_PER_15_MIN`, `TOURISM_MAX_BODY_BYTES`,
-    `TOURISM_OPERATION_TIMEOUT_S`."""
+    `TOURISM_OPERATION_TIMEOUT_S`, `TOURISM_MAX_QUERY_COST`, `TOURISM_MAX_RESPONSE_BYTES`."""
 
     model_config = _config("TOURISM_RATE_LIMIT_")
 
@@ -134,6 +134,10 @@ class LimitSettings(BaseSettings):
     #: Wall-clock limit of one GraphQL operation, in seconds.
     operation_timeout_s: float = Field(default=10.0, gt=0,
                                        validation_alias="TOURISM_OPERATION_TIMEOUT_S")
+    #: Cost budget of one operation (api/cost.py) and the largest answer, in bytes.
+    max_query_cost: int = Field(default=20_000, ge=1, validation_alias="TOURISM_MAX_QUERY_COST")
+    max_response_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                    validation_alias="TOURISM_MAX_RESPONSE_BYTES")
 
 
 class QrSettings(BaseSettings):

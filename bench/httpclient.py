@@ -21,12 +21,14 @@ class HttpError(RuntimeError):
     """A malformed answer, an unexpected status or a timeout."""
 
 
-def post_json(port: int, path: str, payload: dict[str, Any]) -> bytes:
+def post_json(port: int, path: str, payload: dict[str, Any],
+              headers: dict[str, str] | None = None) -> bytes:
     """A complete POST request with a JSON body, ready to send on a keep-alive connection."""
     body = json.dumps(payload, separators=(",", ":")).encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
             "Content-Type: application/json\r\nAccept: application/json\r\n"
-            f"Accept-Encoding: identity\r\nContent-Length: {len(body)}\r\n\r\n")
+            f"Accept-Encoding: identity\r\n{extra}Content-Length: {len(body)}\r\n\r\n")
     return head.encode() + body
 
 

@@ -12,13 +12,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_owner_or_staff
+from core.capacity import WorkSlots
 from geo.listings.errors import ListingError
 from geo.listings.errors import ListingErrorCode as Code
 from geo.listings.models import ListingPhoto
 from geo.listings.service import record
 from geo.models import Destination
 from media import uploads
-from media.errors import MediaErrorCode
+from media.errors import MediaError, MediaErrorCode
 from media.images import EXTENSIONS
 from media.store import MediaStore
 
@@ -28,6 +29,10 @@ PHOTO_UPLOADS = uploads.UploadPurpose(
     name="listing-photo", content_types=EXTENSIONS, max_bytes=MAX_UPLOAD_BYTES,
     argument="photoId", codes={MediaErrorCode.UPLOAD_TYPE_NOT_ALLOWED: Code.PHOTO_TYPE_NOT_ALLOWED,
                                MediaErrorCode.UPLOAD_NOT_RECEIVED: Code.PHOTO_NOT_UPLOADED})
+#: Decoding and resizing a photo of up to 40 megapixels takes ~200 MB and a core for a while.
+RENDERING = WorkSlots(limit=2, wait_s=5.0, refusal=lambda: MediaError(
+    MediaErrorCode.MEDIA_BUSY, "too many photos are being processed: retry in a moment",
+    field="photoId"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,8 @@ async def confirm_upload(*, session: AsyncSession, store: MediaStore, actor: Act
     if photo.status != "uploading":
         raise ListingError(Code.PHOTO_ALREADY_CONFIRMED, "the photo is already confirmed",
                            field="photoId")
-    async with uploads.claim_upload(
+    # busy: refused before the upload is claimed, so it stays for a retry
+    async with RENDERING.slot(), uploads.claim_upload(
             session=session, store=store, purpose=PHOTO_UPLOADS, key=photo.upload_key,
             subject={"destination_id": photo.destination_id}, now=now) as claimed:
         data = await claimed.read()

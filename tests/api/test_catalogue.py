@@ -26,6 +26,7 @@ from geo.listings import service as listings
 from media.store import MediaStore, make_store
 from tests.accounts.helpers import Cast, add_person, cast, codes, signer, snapshot
 from tests.api.test_bad_input import CASES
+from tests.api.test_cost import COSTLY
 from tests.conftest import ROOT
 from tests.geo.listings.images import not_an_image, png_bomb, truncated_jpeg
 
@@ -225,6 +226,8 @@ ROWS: list[Row] = [Row(f"foundation: {name}", code, query, variables)
         'title: [{lang: "vi", text: "Giả"}]) { id } }', {"id": "{listing_a}"}, who="owner_a"),
     Row("anonymous panorama upload", "UNAUTHENTICATED",
         'mutation { requestPanoramaUpload(contentType: "image/jpeg") { key } }'),
+    # -- cost
+    Row("query over the cost budget (30 pages of 100 with stops)", "QUERY_TOO_COSTLY", COSTLY),
 ]
 
 

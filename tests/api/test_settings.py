@@ -42,6 +42,8 @@ ENVIRONMENT = {
     "TOURISM_LOGIN_FAILURES_PER_15_MIN": ("5", ("limits", "login_failures_per_15_min"), 5),
     "TOURISM_MAX_BODY_BYTES": ("262144", ("limits", "max_body_bytes"), 262144),
     "TOURISM_OPERATION_TIMEOUT_S": ("2.5", ("limits", "operation_timeout_s"), 2.5),
+    "TOURISM_MAX_QUERY_COST": ("5000", ("limits", "max_query_cost"), 5000),
+    "TOURISM_MAX_RESPONSE_BYTES": ("65536", ("limits", "max_response_bytes"), 65536),
     "TOURISM_QR_RATE_PER_MINUTE": ("30", ("qr", "rate_per_minute"), 30.0),
     "TOURISM_QR_BURST": ("7", ("qr", "burst"), 7),
     "TOURISM_QR_CACHE_SECONDS": ("0", ("qr", "cache_seconds"), 0.0),
