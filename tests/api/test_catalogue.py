@@ -149,16 +149,22 @@ def staged_narration(data: bytes, content_type: str = "audio/ogg"
     return setup
 
 
-def upload_form(*, forged: bool = False, max_bytes: int = 10**6, size: int = 4096
+def upload_form(*, forged: bool = False, max_bytes: int = 10**6, declared: int | None = None
                 ) -> Callable[[Given], tuple[bytes, dict[str, str]]]:
-    """A presigned upload to the local store, its signature forged or its file too large."""
+    """The start of an endless presigned upload to the local store (its fields and 64 KiB of
+    its file, no end), its signature forged or its declared length over the policy's."""
     def form(given: Given) -> tuple[bytes, dict[str, str]]:
         post = given.store.presigned_post("uploads/catalogue/upload.jpg",
                                           content_type="image/jpeg", max_bytes=max_bytes)
         fields = dict(post.fields, signature="0" * 64) if forged else post.fields
         request = httpx.Request("POST", post.url, data=fields,
-                                files={"file": ("a.jpg", b"\xff" * size, "image/jpeg")})
-        return request.read(), {"content-type": request.headers["content-type"]}
+                                files={"file": ("a.jpg", b"\xff" * 65536, "image/jpeg")})
+        body = request.read()
+        boundary = request.headers["content-type"].split("boundary=")[1]
+        headers = {"content-type": request.headers["content-type"]}
+        if declared is not None:
+            headers["content-length"] = str(declared)
+        return body[:body.rindex(f"--{boundary}".encode())], headers
     return form
 
 
@@ -257,7 +263,7 @@ ROWS: list[Row] = [Row(f"foundation: {name}", code, query, variables)
     Row("upload with a forged policy signature", "UPLOAD_POLICY_VIOLATED", status=403,
         path="/media-upload", form=upload_form(forged=True)),
     Row("upload longer than its policy allows", "UPLOAD_TOO_LARGE", status=403,
-        path="/media-upload", form=upload_form(max_bytes=1000)),
+        path="/media-upload", form=upload_form(max_bytes=1000, declared=5 * 1024 * 1024)),
     Row("media path through a symlink out of the root", "MEDIA_NOT_FOUND", method="GET",
         status=404, path="/media/uploads/escape/secret.txt", setup=link_out_of_the_root),
     Row("Ogg narration cut in half", "AUDIO_CORRUPT", CONFIRM_NARRATION, NARRATION,
