@@ -169,6 +169,7 @@ class RequestGuard:
         if scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        scope = _lowercase_media_type(scope)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -219,6 +220,18 @@ class RequestGuard:
             if int(declared) > self.max_body_bytes:
                 return self._too_large()
         return None
+
+
+def _lowercase_media_type(scope: Scope) -> Scope:
+    """The scope with its content type's media type in lower case (media types are
+    case-insensitive, RFC 9110 §8.3.1; what runs after this compares them exactly)."""
+    headers = []
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media_type, semicolon, parameters = value.partition(b";")
+            value = media_type.lower() + semicolon + parameters
+        headers.append((name, value))
+    return {**scope, "headers": headers}
 
 
 def _is_json_object(body: bytes) -> bool:

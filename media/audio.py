@@ -1,8 +1,9 @@
 """Narration audio checks: the file must be the audio it claims, whole, short and small enough.
 
 Accepted: MP3 (`audio/mpeg`), M4A with AAC (`audio/mp4`), Ogg with Opus or Vorbis
-(`audio/ogg`). The type is sniffed from the bytes and parsed with mutagen, which also gives
-the duration.
+(`audio/ogg`). The type is sniffed from the bytes, the container walked from end to end
+(`media.audio_containers`: a file cut short or with anything appended is refused) and parsed
+with mutagen, which also gives the duration.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from media.audio_containers import check_mp3, check_mp4, check_ogg
 from media.errors import MediaError
 from media.errors import MediaErrorCode as Code
 
@@ -106,6 +108,11 @@ def check_audio(data: bytes, *, content_type: str, max_bytes: int = MAX_AUDIO_BY
     if found != content_type:
         raise AudioError(Code.AUDIO_TYPE_MISMATCH,
                          f"the file is {found}, not the {content_type} it claims")
+    walk = {"audio/mpeg": check_mp3, "audio/mp4": check_mp4, "audio/ogg": check_ogg}
+    try:
+        walk[content_type](data)
+    except MediaError as exc:
+        raise AudioError(exc.code, exc.message) from exc
     try:
         codec, duration = _parse(data, content_type)
     except AudioError:

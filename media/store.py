@@ -124,8 +124,12 @@ class LocalStore:
         self._upload_key = hashlib.sha256(("upload:" + secret_key).encode()).digest()
 
     def path(self, key: str) -> Path:
-        """The file of a key (inside the root, always)."""
-        return self.root / check_key(key)
+        """The file of a key (inside the root, always: a symbolic link that leads out of it
+        makes the key invalid)."""
+        target = self.root / check_key(key)
+        if not target.resolve().is_relative_to(self.root):
+            raise MediaError(Code.INVALID_MEDIA_KEY, f"object key {key!r} leads out of the store")
+        return target
 
     def put(self, key: str, data: bytes, content_type: str, *, immutable: bool = False
             ) -> None:
@@ -216,8 +220,10 @@ class LocalStore:
             conditions=conditions,
         )
 
-    def check_upload(self, fields: dict[str, str], size: int) -> tuple[str, str]:
-        """(key, content type) of a local upload whose policy holds; MediaError otherwise."""
+    def upload_policy(self, fields: dict[str, str]) -> UploadPolicy:
+        """The policy of a local upload's form fields when its signature, expiry, key and
+        content type hold (checked before any byte of the file is read); MediaError
+        otherwise."""
         policy, signature = fields.get("policy", ""), fields.get("signature", "")
         if not hmac.compare_digest(self._sign(policy), signature):
             raise MediaError(Code.UPLOAD_POLICY_VIOLATED,
@@ -227,17 +233,37 @@ class LocalStore:
             conditions = document["conditions"]
             expires_at = int(document["expiration"])
             key, content_type = conditions[0]["key"], conditions[1]["Content-Type"]
-            low, high = conditions[2][1], conditions[2][2]
+            low, high = int(conditions[2][1]), int(conditions[2][2])
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise MediaError(Code.UPLOAD_POLICY_VIOLATED, "malformed upload policy") from exc
         if time.time() > expires_at:
             raise MediaError(Code.UPLOAD_POLICY_EXPIRED, "upload policy has expired")
         if fields.get("key") != key or fields.get("Content-Type") != content_type:
             raise MediaError(Code.UPLOAD_POLICY_VIOLATED, "upload fields differ from the policy")
-        if not low <= size <= high:
-            raise MediaError(Code.UPLOAD_TOO_LARGE if size > high else Code.UPLOAD_EMPTY,
-                             f"upload of {size} bytes is outside {low}..{high}")
-        return key, content_type
+        return UploadPolicy(key=key, content_type=content_type, min_bytes=low, max_bytes=high)
+
+    def check_upload(self, fields: dict[str, str], size: int) -> tuple[str, str]:
+        """(key, content type) of a local upload whose policy holds; MediaError otherwise."""
+        policy = self.upload_policy(fields)
+        policy.check_size(size)
+        return policy.key, policy.content_type
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPolicy:
+    """What a verified local upload policy allows: one key, one content type, a size."""
+
+    key: str
+    content_type: str
+    min_bytes: int
+    max_bytes: int
+
+    def check_size(self, size: int) -> None:
+        """MediaError UPLOAD_TOO_LARGE or UPLOAD_EMPTY when the size is outside the policy."""
+        if not self.min_bytes <= size <= self.max_bytes:
+            raise MediaError(
+                Code.UPLOAD_TOO_LARGE if size > self.max_bytes else Code.UPLOAD_EMPTY,
+                f"upload of {size} bytes is outside {self.min_bytes}..{self.max_bytes}")
 
 
 class S3Store:
