@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.errors import AuthError, AuthErrorCode
 from accounts.models import Account, ApiKey, AuthSession, RefreshToken
+from accounts.passwords import MAX_PASSWORD, check_password
 from accounts.permissions import ACCOUNT_ROLES, Actor, Role, require_admin
 from accounts.tokens import (
     TokenSigner,
@@ -29,8 +30,6 @@ from accounts.tokens import (
 from core.capacity import WorkSlots
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
-MIN_PASSWORD = 12
-MAX_PASSWORD = 256
 
 
 #: argon2id takes 64 MiB and a few cores for ~50 ms: at most this many at once per process.
@@ -89,10 +88,7 @@ async def create_account(
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "not an e-mail address", field="email")
     if role not in {r.value for r in ACCOUNT_ROLES}:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, f"unknown role {role!r}", field="role")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise AuthError(AuthErrorCode.INVALID_ACCOUNT,
-                        f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
-                        field="password")
+    check_password(password, email=email)
     if await session.scalar(select(Account.id).where(Account.email == email)) is not None:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "that e-mail already has an account",
                         field="email")

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
@@ -14,6 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from api.cost import QueryCost
 from api.errors import error_code_enums, error_codes
@@ -29,6 +31,7 @@ from api.queries.tours import TourQueries
 from api.types.common import GEOJSON_SCALAR, GeoJSON
 from api.types.destination import Destination
 from api.types.listing import ListingChange
+from core.errors import DomainError
 
 log = logging.getLogger("tourism.api")
 MAX_DEPTH = 12
@@ -66,10 +69,25 @@ class CloseSession(SchemaExtension):
                 await session.invalidate()
 
 
+class TourismSchema(strawberry.Schema):
+    """strawberry's schema, logging a client's mistakes as one line each."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Expected failures (coded refusals, invalid documents and variables) as one INFO
+        line each; unexpected ones are logged with their traceback where they are masked
+        (api.errors.classify)."""
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, DomainError | GraphQLError):
+                code = original.code.value if isinstance(original, DomainError) else "GRAPHQL"
+                log.info("refused %s at %s: %s", code, error.path or "-", error.message[:200])
+
+
 def build_schema(*, production: bool) -> strawberry.Schema:
     """The schema with its limits, caches and error policy for a mode."""
     rules = limit_rules(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, production=production)
-    return strawberry.Schema(
+    return TourismSchema(
         query=Query,
         mutation=Mutation,
         types=[Destination, ListingChange, *error_code_enums()],

@@ -14,8 +14,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.errors import ApiErrorCode
 from api.pages import render
 from api.types.common import InvalidId, int_key, to_global_id
+from core.capacity import WorkSlots
+from core.errors import DomainError
 from core.language import language_chain, pick_text
 from geo import service as geo_service
 from media.errors import MediaErrorCode
@@ -24,12 +27,16 @@ from media.tiling import panorama_prefix
 from tours import service as tour_service
 from tours import viewers
 from tours.errors import TourErrorCode
-from tours.offline import offline_pack, stored_pack
+from tours.offline import offline_pack, pack_key, stored_pack
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob: https: http:; connect-src 'self' https: http:; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+#: Offline packs built at once by one process (each reads every tile of its tours); a request
+#: that finds none free within the wait is answered 503 SERVICE_BUSY with Retry-After.
+PACK_BUILDS = WorkSlots(limit=2, wait_s=10.0, refusal=lambda: DomainError(
+    ApiErrorCode.SERVICE_BUSY, "offline packs are being built: try again in a moment"))
 
 
 async def tour_view(*, session: AsyncSession, store: MediaStore, public_base_url: str,
@@ -115,7 +122,15 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         if kind == "json":
             return JSONResponse(pack.manifest(), headers={"Cache-Control": "no-cache"})
         if kind == "zip":  # built once per content version, then served by the store
-            url = await asyncio.to_thread(lambda: store.url(stored_pack(pack, store)))
+            key = pack_key(pack)
+            if await asyncio.to_thread(store.head, key) is None:
+                try:
+                    async with PACK_BUILDS.slot():  # a build reads every tile: a few at once
+                        await asyncio.to_thread(stored_pack, pack, store)
+                except DomainError as busy:
+                    return JSONResponse({"code": busy.code, "message": busy.message},
+                                        status_code=503, headers={"Retry-After": "10"})
+            url = await asyncio.to_thread(store.url, key)
             return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-cache"})
         document = pack.documents.get(request.path_params.get("name", ""))
         if document is None:

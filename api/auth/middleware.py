@@ -90,8 +90,16 @@ class AuthKit:
     """What the account mutations need from the app: the token signer and sign-in limits."""
 
     signer: TokenSigner
+    #: sign-in attempts per (client address, e-mail): the configured number per 15 minutes
     login_failures: TokenBuckets
+    #: and per e-mail from everywhere: a ceiling of ACCOUNT_CEILING × that, refilled over a day
+    account_failures: TokenBuckets
     refresh_ttl_s: int
+    trust_forwarded_for: bool = False
+
+
+#: How many times the per-address allowance one e-mail may fail from all addresses together.
+ACCOUNT_CEILING = 10
 
 
 def make_auth_kit(settings: Settings, sessions: StatementSessions) -> AuthKit:
@@ -101,6 +109,10 @@ def make_auth_kit(settings: Settings, sessions: StatementSessions) -> AuthKit:
     return AuthKit(
         signer=TokenSigner(settings.auth.secret_key, access_ttl_s=settings.auth.access_token_ttl_s),
         login_failures=TokenBuckets(sessions=sessions, per_minute=failures / 15, burst=failures),
+        account_failures=TokenBuckets(sessions=sessions,
+                                      per_minute=ACCOUNT_CEILING * failures / (24 * 60),
+                                      burst=ACCOUNT_CEILING * failures),
+        trust_forwarded_for=settings.server.trust_forwarded_for,
         refresh_ttl_s=settings.auth.refresh_token_ttl_s,
     )
 

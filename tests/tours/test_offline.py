@@ -182,3 +182,28 @@ async def test_a_pack_is_built_once_per_content_version_and_served_by_the_store(
     assert "Cảnh 3" in _tour_titles(archive)
     assert pack_app.store.head(key) is not None  # an older version stays for whoever has it
 
+
+
+async def test_pack_builds_are_bounded_and_a_built_pack_needs_no_slot(
+        session: AsyncSession, staff_client: httpx.AsyncClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from api import tour_routes
+    from core.capacity import WorkSlots
+
+    store = staff_client.app.state.store  # type: ignore[attr-defined]
+    await make_small_tour(session, store)
+    slots = WorkSlots(limit=1, wait_s=0.2, refusal=tour_routes.PACK_BUILDS.refusal)
+    monkeypatch.setattr(tour_routes, "PACK_BUILDS", slots)
+    # given every build slot taken, a pack that is not built yet is refused, nothing stored
+    taken = await slots.acquire()
+    before = set(store.list_keys(PACK_PREFIX))
+    busy = await staff_client.get(PACK)
+    assert busy.status_code == 503 and busy.headers["retry-after"]
+    assert busy.json()["code"] == "SERVICE_BUSY"
+    assert set(store.list_keys(PACK_PREFIX)) == before
+    slots.release(taken)
+    # when a slot is free it is built; once built, it is redirected to with every slot taken
+    assert (await staff_client.get(PACK)).status_code == 307
+    taken = await slots.acquire()
+    assert (await staff_client.get(PACK)).status_code == 307
+    slots.release(taken)
