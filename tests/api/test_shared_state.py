@@ -182,13 +182,15 @@ async def test_a_client_gets_its_burst_once_not_once_per_container(
             assert [s.status_code for s in scans].count(200) == QR_BURST
             assert await _scans_counted(database_url, printed_code) == QR_BURST
 
-            # and failed sign-ins for one e-mail are counted by every container together
+            # and failed sign-ins for one e-mail from one address are counted by every
+            # container together (the throttle is per address and e-mail)
             email = f"nobody-{uuid.uuid4().hex[:8]}@example.vn"
+            guesser = _address()
             codes = []
             for i in range(LOGIN_FAILURES + 3):
                 body = (await client.post(f"{three[i % 3].url}/graphql",
                                           json={"query": LOGIN % email},
-                                          headers={"X-Forwarded-For": _address()})).json()
+                                          headers={"X-Forwarded-For": guesser})).json()
                 codes.append(body["errors"][0]["extensions"]["code"])
             assert codes == (["INVALID_CREDENTIALS"] * LOGIN_FAILURES
                              + ["LOGIN_THROTTLED"] * 3)
