@@ -21,9 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
-    """Serves the app in a thread until the block ends; gives its base URL."""
-    port = free_port()
+def serving(app: ASGIApp, *, port: int | None = None) -> Iterator[str]:
+    """Serves the app in a thread until the block ends (on `port`, or a free one); gives its
+    base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

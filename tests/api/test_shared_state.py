@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,17 +32,13 @@ from geo.models import Destination
 from qr.models import QrCode, ScanCount, TargetKind
 from qr.service import QrTarget, create_qr_code
 from tests.conftest import ROOT, TEST_SECRET
+from tests.live import free_port
 from tests.qr.conftest import STAFF
 
 QR_BURST, CLIENT_BURST, LOGIN_FAILURES = 3, 6, 3  # the QR route is under both limits
 LOGIN = 'mutation { login(email: "%s", password: "not-the-password") { accessToken } }'
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -76,7 +71,7 @@ def containers(database_url: str, tmp_path: Path, count: int = 3) -> Iterator[li
     started: list[Container] = []
     try:
         for i in range(count):
-            port, log = _free_port(), tmp_path / f"api-{i}.log"
+            port, log = free_port(), tmp_path / f"api-{i}.log"
             with open(log, "wb") as out:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1",

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import NullPool
@@ -26,6 +22,7 @@ from api.types.common import to_global_id
 from geo.demo import load_demo
 from media.store import LocalStore
 from tests.conftest import TEST_SECRET
+from tests.live import free_port, serving
 from tours.demo import load_demo_tours
 from tours.models import Scene, Tour
 
@@ -35,11 +32,6 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--window-size=1024,768", "--virtual-time-budget=15000"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def _prepare(url: str, store: LocalStore) -> dict[str, int]:
@@ -63,7 +55,7 @@ async def _prepare(url: str, store: LocalStore) -> dict[str, int]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
     folder = tmp_path_factory.mktemp("viewer")
     url = f"sqlite:///{folder / 'viewer.sqlite'}"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(server=ServerSettings(env="development", public_base_url=base),
                         auth=AuthSettings(secret_key=TEST_SECRET), db=DatabaseSettings(url=url),
@@ -71,19 +63,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     migrations.upgrade(url)
     store = LocalStore(folder / "media", public_base_url=base, secret_key=TEST_SECRET)
     ids = asyncio.run(_prepare(url, store))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
+    with serving(create_app(settings), port=port):
         yield base, ids
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def load_in_chromium(url: str, profile: Path) -> tuple[str, list[str]]:
