@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import typer
 
 from api import migrations
 from api.db import make_async_engine, make_session_factory, make_sync_engine
-from api.settings import get_settings
+from api.settings import get_settings, is_loopback
 
 app = typer.Typer(help="Smart-tourism backend: destinations, tours, QR audio guides.",
                   no_args_is_help=True, add_completion=False)
@@ -20,8 +21,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     """Serve the API (GraphQL at /graphql) with uvicorn."""
     import uvicorn
 
+    if not os.environ.get("TOURISM_PUBLIC_BASE_URL"):
+        # what QR codes and local media URLs encode follows where the server listens (the
+        # app, imported by uvicorn, reads the same environment)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["TOURISM_PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
     settings = get_settings()
     typer.echo(f"Serving on http://{host}:{port}/graphql ({settings.server.env})")
+    if is_loopback(settings.server.public_base_url):
+        typer.echo(f"warning: QR codes encode {settings.server.public_base_url}, which a phone "
+                   "cannot open: set TOURISM_PUBLIC_BASE_URL to this machine's address on the "
+                   "network (e.g. http://192.168.1.20:8000) and serve with --host 0.0.0.0",
+                   err=True)
     # uvicorn rewrites the client address from X-Forwarded-For only when the settings trust
     # a proxy in front: otherwise a rotating header would give a client a bucket per request
     trusted = settings.server.trust_forwarded_for

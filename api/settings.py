@@ -184,16 +184,20 @@ class Settings(BaseModel):
         return self
 
 
-def _public_https(url: str) -> bool:
-    parsed = urlparse(url)
-    host = (parsed.hostname or "").lower()
-    if parsed.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
-        return False
+def is_loopback(url: str) -> bool:
+    """Whether a URL names this machine only (localhost, 127.0.0.0/8, ::1, 0.0.0.0)."""
+    host = (urlparse(url).hostname or "").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return True
-    return not (address.is_loopback or address.is_unspecified)
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def _public_https(url: str) -> bool:
+    return urlparse(url).scheme == "https" and not is_loopback(url)
 
 
 @lru_cache(maxsize=1)
