@@ -42,11 +42,16 @@ async def attempts(client: httpx.AsyncClient, password: str, count: int) -> list
     return [codes(await gql(client, LOGIN, {"e": EMAIL, "p": password})) for _ in range(count)]
 
 
-async def test_an_attacker_elsewhere_cannot_lock_the_owner_out(
-        app: ASGIApp, session: AsyncSession) -> None:
+@pytest.fixture
+async def owner_account(session: AsyncSession) -> None:
+    """The restaurant's owner, whose e-mail the attackers guess at."""
     await create_account(session=session, email=EMAIL, password=PASSWORD, role="owner",
                          display_name="Nhà hàng")
     await session.commit()
+
+
+@pytest.mark.usefixtures("owner_account")
+async def test_an_attacker_elsewhere_cannot_lock_the_owner_out(app: ASGIApp) -> None:
     client = from_address(app)
     async with client("198.51.100.7") as attacker:
         tried = await attempts(attacker, "đoán-mật-khẩu-sai", PER_ADDRESS + 2)
@@ -55,11 +60,8 @@ async def test_an_attacker_elsewhere_cannot_lock_the_owner_out(
         assert codes(await gql(owner, LOGIN, {"e": EMAIL, "p": PASSWORD})) == []
 
 
-async def test_many_addresses_meet_the_ceiling_of_the_e_mail(
-        app: ASGIApp, session: AsyncSession) -> None:
-    await create_account(session=session, email=EMAIL, password=PASSWORD, role="owner",
-                         display_name="Nhà hàng")
-    await session.commit()
+@pytest.mark.usefixtures("owner_account")
+async def test_many_addresses_meet_the_ceiling_of_the_e_mail(app: ASGIApp) -> None:
     client = from_address(app)
     for i in range(ACCOUNT_CEILING):  # each address spends its own allowance
         async with client(f"198.51.100.{i + 10}") as attacker:
