@@ -28,6 +28,7 @@ from accounts.tokens import (
     same_digest,
 )
 from core.capacity import WorkSlots
+from core.time import as_utc
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 
@@ -197,6 +198,25 @@ async def caller_for_access_token(*, session: AsyncSession, signer: TokenSigner,
         raise AuthError(AuthErrorCode.TOKEN_REVOKED, "this sign-in has been revoked")
     return Caller(actor=Actor(role=Role(account.role), account_id=account.id),
                   session_id=claims.session_id)
+
+
+async def caller_for_session(*, session: AsyncSession, session_id: str, now: datetime,
+                             max_age_s: int) -> Caller:
+    """The actor of an unrevoked sign-in session younger than `max_age_s` (the console's
+    cookie names one), without its listings (see geo.listings.owners)."""
+    row = (await session.execute(
+        select(Account, AuthSession)
+        .join(AuthSession, AuthSession.account_id == Account.id)
+        .where(AuthSession.id == session_id))).first()
+    if row is None:
+        raise AuthError(AuthErrorCode.INVALID_TOKEN, "this sign-in is not valid")
+    account, auth_session = row
+    if auth_session.revoked_at is not None or not account.active:
+        raise AuthError(AuthErrorCode.TOKEN_REVOKED, "this sign-in has been revoked")
+    if as_utc(auth_session.created_at).timestamp() + max_age_s <= now.timestamp():
+        raise AuthError(AuthErrorCode.TOKEN_EXPIRED, "this sign-in has expired")
+    return Caller(actor=Actor(role=Role(account.role), account_id=account.id),
+                  session_id=auth_session.id)
 
 
 async def caller_for_api_key(*, session: AsyncSession, key: str) -> Caller:

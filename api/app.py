@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 from accounts.permissions import Actor
 from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
+from api.console.app import Console
 from api.context import Context
 from api.cursors import Cursors
 from api.db import (
@@ -159,6 +160,10 @@ def create_app(
                   trust_forwarded_for=settings.server.trust_forwarded_for,
                   statement_sessions=statement_sessions)
 
+    console = Console(sessions=sessions, kit=graphql.auth, secret_key=settings.auth.secret_key,
+                      secure_cookies=settings.server.is_production,
+                      media_origin=store_origin(store) if from_store else "")
+
     async def healthz(request: Request) -> Response:
         try:
             async with sessions() as session:
@@ -187,6 +192,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             *media_routes(store),
             *qr.routes,
+            *console.routes(),
             *asset_routes(store=store if from_store else None),
             *tour_routes(sessions=sessions, store=store,
                          public_base_url=settings.server.public_base_url,

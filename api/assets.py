@@ -24,7 +24,7 @@ NPM_ASSETS = {
     "marzipano/marzipano.js": "marzipano/dist/marzipano.js",
 }
 #: The app's own files (they change with the app: a short cache).
-OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css"})
+OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css", "console.css"})
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
 #: Where the viewers' files live in the media store when the app does not serve node_modules.
 ASSET_PREFIX = "assets"

@@ -170,7 +170,8 @@ async def list_provinces(*, session: AsyncSession) -> list[Province]:
     return list((await session.execute(select(Province).order_by(Province.code))).scalars())
 
 
-def _check_new(data: NewDestination) -> None:
+def check_destination(data: NewDestination) -> None:
+    """Refuses a destination's fields that are not valid (INVALID_DESTINATION, on the field)."""
     def bad(message: str, fld: str) -> GeoError:
         return GeoError(GeoErrorCode.INVALID_DESTINATION, message, field=fld)
 
@@ -191,7 +192,7 @@ def _check_new(data: NewDestination) -> None:
 
 async def create_destination(*, session: AsyncSession, data: NewDestination) -> Destination:
     """Creates a destination with its opening periods and search terms (not committed)."""
-    _check_new(data)
+    check_destination(data)
     found_periods = periods(data.opening_hours)
     province = await session.get(Province, data.province_code)
     if province is None:

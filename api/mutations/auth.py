@@ -8,6 +8,7 @@ from accounts import service as auth_service
 from accounts.errors import AuthError, AuthErrorCode
 from accounts.permissions import require_signed_in
 from api.auth.middleware import AuthKit
+from api.auth.sign_in import throttled_login
 from api.context import Context
 from api.ratelimit import client_address
 from api.types.account import Account, ApiKeyCreated, AuthPayload
@@ -35,26 +36,12 @@ class AuthMutations:
     @strawberry.mutation(description="Signs in with e-mail and password; too many failures for "
                          "one e-mail are refused for a while (LOGIN_THROTTLED).")
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
-        kit, session = _kit(info), info.context.session
-        account = "login:" + auth_service.normalize_email(email)[:254]
+        kit = _kit(info)
         request = info.context.request
         address = client_address(request.scope, trust_forwarded_for=kit.trust_forwarded_for
                                  ) if request is not None else "unknown"
-        pair_key = f"{account}@{address}"
-        # every attempt counts, committed before the password is checked (in the database:
-        # the same count in every container). Per address and e-mail, so that an attacker
-        # elsewhere cannot lock the owner out; per e-mail too, with a ceiling that refills
-        # over a day, so that many addresses cannot guess on; a success clears both.
-        if (await kit.login_failures.take(pair_key, session=session) > 0
-                or await kit.account_failures.take(account, session=session) > 0):
-            raise AuthError(AuthErrorCode.LOGIN_THROTTLED,
-                            "too many failed sign-ins for this e-mail: wait and try again")
-        pair = await auth_service.login(
-            session=session, signer=kit.signer, email=email, password=password,
-            now=info.context.now, refresh_ttl_s=kit.refresh_ttl_s)
-        await kit.login_failures.forget(pair_key, session=session)
-        await kit.account_failures.forget(account, session=session)
-        await session.commit()
+        pair = await throttled_login(kit=kit, session=info.context.session, email=email,
+                                     password=password, address=address, now=info.context.now)
         return _payload(pair)
 
     @strawberry.mutation(description="New tokens for a refresh token, which is used up. Using it "

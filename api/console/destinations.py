@@ -1,0 +1,235 @@
+"""The console's destinations: the list with search and filters, the form that creates one,
+the form that edits its texts side by side per language, publishing and unpublishing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from accounts.permissions import Role
+from api.console.render import View, page, see_other
+from core.errors import DomainError
+from core.language import pick_text
+from core.paging import PageRequest
+from core.time import utcnow
+from geo.editing import DestinationEdit, create_destination_by, set_published, update_destination
+from geo.models import Category, Destination, Status
+from geo.search import search_destinations
+from geo.service import (
+    DestinationFilter,
+    NewDestination,
+    get_destination,
+    list_destinations,
+    list_provinces,
+)
+
+if TYPE_CHECKING:
+    from api.console.app import Console
+
+#: The languages a destination's texts are edited in, the source first.
+TEXT_LANGUAGES = ("vi", "en", "ko", "zh", "ja", "fr")
+TEXT_FIELDS = ("name", "description", "address")
+PAGE_SIZE = 50
+
+
+def routes(console: Console) -> list[Route]:
+    """The routes of the destinations section."""
+    views = DestinationViews(console)
+    return [Route("/destinations", views.index, methods=["GET"]),
+            Route("/destinations/new", views.new_form, methods=["GET"]),
+            Route("/destinations/new", views.create, methods=["POST"]),
+            Route("/destinations/{id:int}", views.edit_form, methods=["GET"]),
+            Route("/destinations/{id:int}", views.update, methods=["POST"]),
+            Route("/destinations/{id:int}/publish", views.publish, methods=["POST"])]
+
+
+def _texts(fields: dict[str, str], name: str) -> dict[str, str]:
+    return {lang: fields.get(f"{name}_{lang}", "") for lang in TEXT_LANGUAGES}
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return float("nan")  # refused by the service's point check, on its field
+
+
+def missing_languages(destination: Destination) -> list[str]:
+    """The languages whose name or description is missing, while another language has one."""
+    return [lang for lang in TEXT_LANGUAGES
+            if not (destination.name or {}).get(lang)
+            or (destination.description and not destination.description.get(lang))]
+
+
+class DestinationViews:
+    """The pages of the destinations section (staff only)."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    async def _staff(self, request: Request) -> View | Response:
+        caller = await self.console.caller(request)
+        if caller is None:
+            return self.console.to_sign_in(request)
+        view = self.console.view(request, caller)
+        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
+            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
+        return view
+
+    async def index(self, request: Request) -> Response:
+        """Destinations, drafts included, searched by name and filtered by status/category."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        text = request.query_params.get("q", "").strip()[:200]
+        status = request.query_params.get("status", "")
+        category = request.query_params.get("category", "")
+        flt = DestinationFilter(include_drafts=True,
+                                categories=(category,) if category in set(Category) else ())
+        async with self.console.sessions() as session:
+            if text:
+                hits = await search_destinations(session=session, text=text, near=None,
+                                                 flt=flt, page=PageRequest(first=PAGE_SIZE))
+                found = [hit.destination for hit in hits.items]
+            else:
+                found = (await list_destinations(session=session, flt=flt,
+                                                 page=PageRequest(first=PAGE_SIZE))).items
+        if status in set(Status):
+            found = [d for d in found if d.status == status]
+        rows = [{"id": d.id, "name": pick_text(d.name, (view.lang, "vi", "en")) or d.slug,
+                 "slug": d.slug, "status": d.status, "category": d.category,
+                 "missing": missing_languages(d)} for d in found]
+        return page(view, "destinations.html", title=view.gettext("Destinations"), rows=rows,
+                    q=text, status_filter=status, category=category, categories=list(Category),
+                    statuses=list(Status))
+
+    async def _form(self, view: View, *, destination: Destination | None,
+                    values: dict[str, Any], error: DomainError | None = None,
+                    status: int = 200) -> Response:
+        async with self.console.sessions() as session:
+            provinces = [(p.code, pick_text(p.name, (view.lang, "vi"))) for p in
+                         await list_provinces(session=session)]
+        title = (view.gettext("New destination") if destination is None
+                 else pick_text(destination.name, (view.lang, "vi", "en")) or destination.slug)
+        return page(view, "destination_form.html", status=status, title=title,
+                    destination=destination, values=values, error=error,
+                    text_languages=TEXT_LANGUAGES, categories=list(Category),
+                    provinces=provinces,
+                    missing=missing_languages(destination) if destination else [])
+
+    @staticmethod
+    def _values(destination: Destination) -> dict[str, Any]:
+        values: dict[str, Any] = {"category": destination.category,
+                                  "province_code": destination.province_code,
+                                  "district": destination.district or "",
+                                  "lat": f"{destination.lat:.6f}", "lng": f"{destination.lng:.6f}"}
+        for name in TEXT_FIELDS:
+            texts = getattr(destination, name) or {}
+            for lang in TEXT_LANGUAGES:
+                values[f"{name}_{lang}"] = texts.get(lang, "")
+        return values
+
+    async def new_form(self, request: Request) -> Response:
+        """The form of a new destination."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        return await self._form(view, destination=None, values={})
+
+    async def create(self, request: Request) -> Response:
+        """Creates a draft destination from the form; a refusal shows the form again, with
+        the message on its field, and writes nothing."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        fields = await self.console.form(request, view)
+        if fields is None:
+            return self.console.refused(view)
+        assert view.actor is not None
+        lat, lng = _float(fields.get("lat")), _float(fields.get("lng"))
+        data = NewDestination(
+            slug=fields.get("slug", "").strip(), category=fields.get("category", ""),
+            province_code=fields.get("province_code", ""),
+            name=_texts(fields, "name"), description=_texts(fields, "description"),
+            address=_texts(fields, "address"), district=fields.get("district") or None,
+            lat=lat if lat is not None else float("nan"),
+            lng=lng if lng is not None else float("nan"), status=Status.DRAFT.value)
+        async with self.console.sessions() as session:
+            try:
+                destination = await create_destination_by(session=session, actor=view.actor,
+                                                          data=data, now=utcnow())
+            except DomainError as exc:
+                await session.rollback()
+                return await self._form(view, destination=None, values=fields, error=exc,
+                                        status=400)
+            await session.commit()
+            return see_other(view, f"/console/destinations/{destination.id}?saved=1")
+
+    async def _found(self, session: Any, destination_id: int) -> Destination | None:
+        return await get_destination(session=session, destination_id=destination_id,
+                                     include_drafts=True)
+
+    async def edit_form(self, request: Request) -> Response:
+        """A destination's form: texts per language side by side, place, category."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        async with self.console.sessions() as session:
+            destination = await self._found(session, int(request.path_params["id"]))
+        if destination is None:
+            return page(view, "not_found.html", status=404, title=view.gettext("Not found"))
+        return await self._form(view, destination=destination,
+                                values=self._values(destination))
+
+    async def update(self, request: Request) -> Response:
+        """Saves the form of a destination; a refusal writes nothing."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        fields = await self.console.form(request, view)
+        if fields is None:
+            return self.console.refused(view)
+        assert view.actor is not None
+        destination_id = int(request.path_params["id"])
+        edit = DestinationEdit(
+            name=_texts(fields, "name"), description=_texts(fields, "description"),
+            address=_texts(fields, "address"), category=fields.get("category"),
+            province_code=fields.get("province_code"), district=fields.get("district") or None,
+            lat=_float(fields.get("lat")), lng=_float(fields.get("lng")))
+        async with self.console.sessions() as session:
+            try:
+                await update_destination(session=session, actor=view.actor,
+                                         destination_id=destination_id, edit=edit, now=utcnow())
+            except DomainError as exc:
+                await session.rollback()
+                destination = await self._found(session, destination_id)
+                if destination is None:
+                    return page(view, "not_found.html", status=404,
+                                title=view.gettext("Not found"))
+                return await self._form(view, destination=destination, values=fields,
+                                        error=exc, status=400)
+            await session.commit()
+        return see_other(view, f"/console/destinations/{destination_id}?saved=1")
+
+    async def publish(self, request: Request) -> Response:
+        """Publishes a destination, or takes it back to a draft."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        fields = await self.console.form(request, view)
+        if fields is None:
+            return self.console.refused(view)
+        assert view.actor is not None
+        destination_id = int(request.path_params["id"])
+        async with self.console.sessions() as session:
+            try:
+                await set_published(session=session, actor=view.actor,
+                                    destination_id=destination_id,
+                                    published=fields.get("published") == "1", now=utcnow())
+            except DomainError:
+                return page(view, "not_found.html", status=404, title=view.gettext("Not found"))
+            await session.commit()
+        return see_other(view, f"/console/destinations/{destination_id}?saved=1")

@@ -1,0 +1,41 @@
+"""The console's words in Vietnamese and English: gettext catalogues (api/locale/, domain
+"console"; English is the source), made with Babel (README, Console) and read with the
+standard library, so that the deployed function needs no Babel."""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from pathlib import Path
+
+from core.language import best_match, language_chain
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "console"
+#: The console's languages: the department's and the source's.
+LANGUAGES = ("vi", "en")
+NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue that is translated later, where it is shown."""
+    return message
+
+
+#: Words the templates show for values (extracted through N_).
+VALUE_WORDS = {"draft": N_("Draft"), "published": N_("Published")}
+
+
+@functools.cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The console's catalogue of a language (the English source for "en")."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
+
+
+def console_language(chosen: str | None, accept_language: str | None) -> str:
+    """The console's language: the one chosen (cookie or `lang`), else the browser's, else
+    Vietnamese."""
+    chain = language_chain(chosen, accept_language, strict=False)
+    return best_match(LANGUAGES, chain) or "vi"
