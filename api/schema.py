@@ -21,6 +21,7 @@ from api.cost import QueryCost
 from api.errors import error_code_enums, error_codes
 from api.hardening import QueryLimits, limit_rules
 from api.mutations.auth import AuthMutations
+from api.mutations.destinations import DestinationMutations
 from api.mutations.listings import ListingMutations
 from api.mutations.qr import QrMutations
 from api.mutations.tours import TourMutations
@@ -45,7 +46,8 @@ class Query(DestinationQueries, QrQueries, TourQueries, ListingQueries):
 
 
 @strawberry.type
-class Mutation(QrMutations, TourMutations, AuthMutations, ListingMutations):
+class Mutation(QrMutations, TourMutations, AuthMutations, ListingMutations,
+               DestinationMutations):
     """Every change: staff content, uploads, accounts."""
 
 

@@ -52,6 +52,7 @@ async def create_destination_by(*, session: AsyncSession, actor: Actor, data: Ne
     record(session, actor=actor, action="destination.created", destination_id=destination.id,
            detail={"slug": destination.slug}, now=now)
     await session.flush()
+    await session.refresh(destination, ["lat", "lng"])
     return destination
 
 
@@ -117,8 +118,7 @@ async def update_destination(*, session: AsyncSession, actor: Actor, destination
     record(session, actor=actor, action="destination.updated", destination_id=destination.id,
            detail={"fields": changed}, now=now)
     await session.flush()
-    if moved:
-        await session.refresh(destination, ["lat", "lng"])
+    await session.refresh(destination, ["lat", "lng"])  # derived columns expire on UPDATE
     return destination
 
 
@@ -134,4 +134,5 @@ async def set_published(*, session: AsyncSession, actor: Actor, destination_id: 
         record(session, actor=actor, action="destination.published" if published
                else "destination.unpublished", destination_id=destination.id, now=now)
         await session.flush()
+        await session.refresh(destination, ["lat", "lng"])  # derived columns expire on UPDATE
     return destination

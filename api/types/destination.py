@@ -23,7 +23,10 @@ strawberry.enum(models.Category, name="DestinationCategory",
 strawberry.enum(models.HeritageRanking, name="HeritageRanking",
                 description="The state's ranking of a relic: special national, national or "
                 "provincial.")
+strawberry.enum(models.Status, name="DestinationStatus",
+                description="Whether the public sees a destination.")
 DestinationCategory = models.Category
+DestinationStatus = models.Status
 HeritageRanking = models.HeritageRanking
 
 Info = strawberry.Info[Context, None]
@@ -139,6 +142,10 @@ class Destination(Node):
     @strawberry.field
     def category(self) -> DestinationCategory:
         return DestinationCategory(self.model.category)
+
+    @strawberry.field(description="Published, or a draft only staff see.")
+    def status(self) -> DestinationStatus:
+        return DestinationStatus(self.model.status)
 
     @strawberry.field
     def heritage_ranking(self) -> HeritageRanking | None:
