@@ -1,0 +1,101 @@
+"""The console on a real server, for walkthroughs in headless Chromium: a database of its own
+per backend (the server commits), migrated, seeded, with an editor and two owners."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import NullPool
+
+from accounts.service import create_account
+from api import migrations
+from api.app import create_app
+from api.db import make_async_engine, make_sync_engine
+from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
+from geo.demo import load_demo
+from tests.accounts.helpers import PASSWORD
+from tests.conftest import BACKENDS, TEST_SECRET
+from tests.live import free_port, serving
+
+HERE = Path(__file__).resolve().parent
+EDITOR = "bien-tap@sovhttdl.example.vn"
+OWNER_A = "chu-khach-san-a@example.vn"
+OWNER_B = "chu-khach-san-b@example.vn"
+
+
+@dataclass(frozen=True)
+class LiveConsole:
+    """A served app and what a walkthrough needs to know about it."""
+
+    base_url: str
+    database_url: str
+    media: Path
+    backend: str
+
+
+async def _seed(url: str) -> None:
+    engine = make_async_engine(url, poolclass=NullPool)
+    try:
+        async with AsyncSession(engine) as session:
+            await load_demo(session=session)
+            for email, role in ((EDITOR, "editor"), (OWNER_A, "owner"), (OWNER_B, "owner")):
+                await create_account(session=session, email=email, password=PASSWORD,
+                                     role=role, display_name=email.split("@")[0])
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live_console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[LiveConsole]:
+    """The app served on loopback over a database of its own."""
+    folder = tmp_path_factory.mktemp("console")
+    admin = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'console.sqlite'}"
+    else:
+        base = request.getfixturevalue("postgis_url")
+        admin = make_sync_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS console_walk")
+            conn.exec_driver_sql("CREATE DATABASE console_walk")
+        url = base.rsplit("/", 1)[0] + "/console_walk"
+    migrations.upgrade(url)
+    asyncio.run(_seed(url))
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    settings = Settings(server=ServerSettings(env="development", public_base_url=base_url),
+                        auth=AuthSettings(secret_key=TEST_SECRET), db=DatabaseSettings(url=url),
+                        media=MediaSettings(url=f"file://{folder}/media"))
+    try:
+        with serving(create_app(settings), port=port):
+            yield LiveConsole(base_url, url, folder / "media", request.param)
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql("DROP DATABASE console_walk WITH (FORCE)")
+            admin.dispose()
+
+
+def walk(script: str, live: LiveConsole, out: Path, **env: str) -> dict[str, Any]:
+    """Runs a walkthrough (a Node script of this folder) and gives what it reported."""
+    done = subprocess.run(["node", str(HERE / script)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "BASE_URL": live.base_url,
+                                            "OUT_DIR": str(out), "EDITOR_EMAIL": EDITOR,
+                                            "EDITOR_PASSWORD": PASSWORD, **env})
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, done.stdout + done.stderr
+    result: dict[str, Any] = json.loads(lines[-1])
+    assert "error" not in result, result["error"]
+    return result
