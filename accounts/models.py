@@ -79,3 +79,19 @@ class RateBucket(Base):
     updated_at: Mapped[float] = mapped_column(Double)
     #: When the bucket is full again if nothing more is taken (rows past it are pruned).
     full_at: Mapped[float] = mapped_column(Double, index=True)
+
+
+class PasswordLink(Base):
+    """A one-time link to set a password: an invitation or a reset, stored only as the
+    SHA-256 of its token; used once, and void after `expires_at`."""
+
+    __tablename__ = "password_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invite or reset
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)

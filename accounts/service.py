@@ -54,7 +54,8 @@ async def hash_password(password: str) -> str:
         return await asyncio.to_thread(_hasher().hash, password)
 
 
-async def _verify(password_hash: str, password: str) -> bool:
+async def verify_password(password_hash: str, password: str) -> bool:
+    """Whether a password matches its argon2 hash (in a worker thread: hashing is slow)."""
     def check() -> bool:
         try:
             return _hasher().verify(password_hash, password)
@@ -120,9 +121,9 @@ async def login(*, session: AsyncSession, signer: TokenSigner, email: str, passw
         account = await session.scalar(
             select(Account).where(Account.email == normalize_email(email)))
     if account is None or not account.active:
-        await _verify(_dummy_hash(), password)  # the same time whether or not it exists
+        await verify_password(_dummy_hash(), password)  # the same time whether or not it exists
         raise AuthError(AuthErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
-    if not await _verify(account.password_hash, password):
+    if not await verify_password(account.password_hash, password):
         raise AuthError(AuthErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
     if _hasher().check_needs_rehash(account.password_hash):
         account.password_hash = await hash_password(password)

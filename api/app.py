@@ -35,6 +35,7 @@ from api.db import (
 from api.errors import ApiErrorCode, classify, is_unavailable
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
+from api.mailer import Mailer
 from api.media_routes import media_routes
 from api.media_store import store_for
 from api.operations import reads_only
@@ -162,6 +163,8 @@ def create_app(
 
     console = Console(sessions=sessions, kit=graphql.auth, secret_key=settings.auth.secret_key,
                       secure_cookies=settings.server.is_production,
+                      mailer=Mailer(settings.mail),
+                      public_base_url=settings.server.public_base_url,
                       media_origin=store_origin(store) if from_store else "")
 
     async def healthz(request: Request) -> Response:

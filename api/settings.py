@@ -150,6 +150,22 @@ class QrSettings(BaseSettings):
     cache_seconds: float = Field(default=5.0, ge=0)
 
 
+class MailSettings(BaseSettings):
+    """Where the console's e-mails go (invitations, password resets, review decisions):
+    `TOURISM_SMTP_HOST`, `_PORT`, `_USERNAME`, `_PASSWORD`, `_FROM`, `_STARTTLS`. Without a
+    host, e-mails are written to the log instead (development)."""
+
+    model_config = _config("TOURISM_SMTP_")
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: str | None = None
+    sender: str = Field(default="no-reply@localhost", validation_alias="TOURISM_SMTP_FROM")
+    starttls: bool = True
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
 class Settings(BaseModel):
     """Everything the service reads from its environment, by concern."""
 
@@ -160,6 +176,7 @@ class Settings(BaseModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     qr: QrSettings = Field(default_factory=QrSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @model_validator(mode="after")
     def _read_secrets_then_refuse_placeholders_in_production(self) -> Settings:

@@ -29,6 +29,7 @@ from api.console.guard import (
 )
 from api.console.render import View, page, see_other
 from api.console.words import LANGUAGES, console_language
+from api.mailer import Mailer, MailError
 from api.ratelimit import client_address
 from core.time import utcnow
 from geo.listings.owners import owned_destination_ids
@@ -42,15 +43,18 @@ class Console:
     """The console's shared parts: sessions, the sign-in kit, the cookie signer."""
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], kit: AuthKit,
-                 secret_key: str, secure_cookies: bool, media_origin: str = ""):
+                 secret_key: str, secure_cookies: bool, mailer: Mailer, public_base_url: str,
+                 media_origin: str = ""):
         self.sessions = sessions
         self.kit = kit
         self.signer = CookieSigner.from_secret(secret_key, secure=secure_cookies)
+        self.mailer = mailer
+        self.public_base_url = public_base_url.rstrip("/")
         self.media_origin = media_origin
 
     def routes(self) -> list[BaseRoute]:
         """The console's routes, mounted at /console."""
-        from api.console import destinations
+        from api.console import accounts, destinations, passwords
 
         return [Mount("/console", routes=[
             Route("/", self.home, methods=["GET"]),
@@ -59,6 +63,8 @@ class Console:
             Route("/sign-out", self.sign_out, methods=["POST"]),
             Route("/language", self.language, methods=["POST"]),
             *destinations.routes(self),
+            *passwords.routes(self),
+            *accounts.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------
@@ -93,6 +99,33 @@ class Console:
                     else "", actor=caller.actor if caller else None,
                     media_origin=self.media_origin)
 
+    async def anonymous_view(self, request: Request) -> View:
+        """The view of a page shown before signing in, its forms bound to a pre-session
+        nonce (see with_pre_cookie)."""
+        nonce = request.cookies.get(PRE_COOKIE) or new_nonce()
+        request.state.console_nonce = nonce
+        return replace(self.view(request, None), csrf=self.signer.csrf_token(nonce))
+
+    def with_pre_cookie(self, request: Request, response: Response) -> Response:
+        """Keeps the pre-session nonce of an anonymous page in its cookie."""
+        nonce = getattr(request.state, "console_nonce", None)
+        if nonce and nonce != request.cookies.get(PRE_COOKIE):
+            self.signer.set_cookie(response, PRE_COOKIE, nonce, max_age=3600)
+        return response
+
+    def link(self, path: str, token: str) -> str:
+        """An absolute console link carrying a one-time token."""
+        return f"{self.public_base_url}{path}?token={quote(token)}"
+
+    async def send(self, view: View, *, to: str, subject: str, body: str) -> bool:
+        """Sends an e-mail; a mail server that fails is logged, never shown as a crash."""
+        try:
+            await self.mailer.send(to=to, subject=subject, body=body)
+        except MailError:
+            log.exception("e-mail to %s not sent", to)
+            return False
+        return True
+
     def to_sign_in(self, request: Request) -> Response:
         """Where a visitor without a sign-in goes: the sign-in form, then back."""
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -125,14 +158,12 @@ class Console:
     async def sign_in_form(self, request: Request, *, error: str | None = None,
                            status: int = 200) -> Response:
         """The sign-in form, with a fresh pre-session nonce for its CSRF token."""
-        nonce = request.cookies.get(PRE_COOKIE) or new_nonce()
-        view = replace(self.view(request, None), csrf=self.signer.csrf_token(nonce))
+        view = await self.anonymous_view(request)
         next_url = request.query_params.get("next", "/console/")
-        response = page(view, "sign_in.html", status=status, title=view.gettext("Sign in"),
-                        error=error, next_url=next_url if next_url.startswith("/console/")
-                        else "/console/")
-        self.signer.set_cookie(response, PRE_COOKIE, nonce, max_age=3600)
-        return response
+        return self.with_pre_cookie(request, page(
+            view, "sign_in.html", status=status, title=view.gettext("Sign in"), error=error,
+            next_url=next_url if next_url.startswith("/console/") else "/console/",
+            done=request.query_params.get("done")))
 
     async def sign_in(self, request: Request) -> Response:
         """Checks e-mail and password behind the shared sign-in throttle."""

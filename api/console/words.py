@@ -23,7 +23,8 @@ def N_(message: str) -> str:
 
 
 #: Words the templates show for values (extracted through N_).
-VALUE_WORDS = {"draft": N_("Draft"), "published": N_("Published")}
+VALUE_WORDS = {"draft": N_("Draft"), "published": N_("Published"), "editor": N_("Editor"),
+               "admin": N_("Administrator"), "owner": N_("Business owner")}
 
 
 @functools.cache

@@ -13,7 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from accounts.permissions import Actor, require_owner_or_staff, require_signed_in, require_staff
+from accounts.permissions import (
+    Actor,
+    require_admin,
+    require_owner_or_staff,
+    require_signed_in,
+    require_staff,
+)
 from core.paging import Page, PageRequest, page_of
 from geo.hours import periods
 from geo.listings.checks import check_fields
@@ -285,6 +291,17 @@ async def audit_trail(*, session: AsyncSession, actor: Actor, destination_id: in
     require_owner_or_staff(actor, destination_id)
     return list((await session.execute(select(AuditEvent).where(
         AuditEvent.destination_id == destination_id).order_by(AuditEvent.id))).scalars())
+
+
+async def recent_audit_events(*, session: AsyncSession, actor: Actor, limit: int = 200,
+                              before_id: int | None = None) -> list[AuditEvent]:
+    """The audit trail of everything, newest first, a page at a time (admins)."""
+    require_admin(actor)
+    stmt = select(AuditEvent)
+    if before_id is not None:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    return list((await session.execute(stmt.order_by(AuditEvent.id.desc()).limit(
+        max(1, min(limit, 500))))).scalars())
 
 
 async def set_staff_fields(*, session: AsyncSession, actor: Actor, destination_id: int,

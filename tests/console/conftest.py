@@ -6,21 +6,32 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from accounts.service import create_account
 from api import migrations
 from api.app import create_app
 from api.db import make_async_engine, make_sync_engine
-from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
+from api.settings import (
+    AuthSettings,
+    DatabaseSettings,
+    MailSettings,
+    MediaSettings,
+    ServerSettings,
+    Settings,
+)
 from geo.demo import load_demo
 from tests.accounts.helpers import PASSWORD
 from tests.conftest import BACKENDS, TEST_SECRET
@@ -99,3 +110,53 @@ def walk(script: str, live: LiveConsole, out: Path, **env: str) -> dict[str, Any
     result: dict[str, Any] = json.loads(lines[-1])
     assert "error" not in result, result["error"]
     return result
+
+
+class Inbox:
+    """The messages a local SMTP server received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, _class=EmailMessage,
+                                                policy=policy.default))
+        return "250 OK"
+
+    def links(self, to: str) -> list[str]:
+        """The console links of the messages sent to an address, oldest first."""
+        found = []
+        for message in self.messages:
+            if message["To"] == to:
+                body = message.get_body(("plain",))
+                assert body is not None
+                found += re.findall(r"https?://\S+/console/\S+", body.get_content())
+        return found
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    """A real SMTP server (aiosmtpd) on a loopback port, and what it received."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+async def mail_client(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                      connection: AsyncConnection, smtp: tuple[int, Inbox]
+                      ) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over the test's rolled-back connection, sending e-mail to the local server."""
+    port, _inbox = smtp
+    mailed = settings.model_copy(update={"mail": MailSettings(
+        host="127.0.0.1", port=port, starttls=False, sender="console@sovhttdl.example.vn")})
+    app = create_app(mailed, engine=connection.engine, sessions=sessions)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        yield client
