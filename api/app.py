@@ -164,7 +164,7 @@ def create_app(
     console = Console(sessions=sessions, kit=graphql.auth, secret_key=settings.auth.secret_key,
                       secure_cookies=settings.server.is_production,
                       mailer=Mailer(settings.mail),
-                      public_base_url=settings.server.public_base_url,
+                      public_base_url=settings.server.public_base_url, store=store,
                       media_origin=store_origin(store) if from_store else "")
 
     async def healthz(request: Request) -> Response:

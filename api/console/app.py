@@ -33,6 +33,7 @@ from api.mailer import Mailer, MailError
 from api.ratelimit import client_address
 from core.time import utcnow
 from geo.listings.owners import owned_destination_ids
+from media.store import MediaStore
 
 log = logging.getLogger("tourism.console")
 #: The largest form the console reads (its uploads go straight to the store).
@@ -44,17 +45,18 @@ class Console:
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], kit: AuthKit,
                  secret_key: str, secure_cookies: bool, mailer: Mailer, public_base_url: str,
-                 media_origin: str = ""):
+                 store: MediaStore, media_origin: str = ""):
         self.sessions = sessions
         self.kit = kit
         self.signer = CookieSigner.from_secret(secret_key, secure=secure_cookies)
         self.mailer = mailer
+        self.store = store
         self.public_base_url = public_base_url.rstrip("/")
         self.media_origin = media_origin
 
     def routes(self) -> list[BaseRoute]:
         """The console's routes, mounted at /console."""
-        from api.console import accounts, destinations, passwords
+        from api.console import accounts, destinations, listings, passwords, review
 
         return [Mount("/console", routes=[
             Route("/", self.home, methods=["GET"]),
@@ -65,6 +67,8 @@ class Console:
             *destinations.routes(self),
             *passwords.routes(self),
             *accounts.routes(self),
+            *review.routes(self),
+            *listings.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------
@@ -115,7 +119,11 @@ class Console:
 
     def link(self, path: str, token: str) -> str:
         """An absolute console link carrying a one-time token."""
-        return f"{self.public_base_url}{path}?token={quote(token)}"
+        return f"{self.page_link(path)}?token={quote(token)}"
+
+    def page_link(self, path: str) -> str:
+        """An absolute link to a console page (for e-mails)."""
+        return f"{self.public_base_url}{path}"
 
     async def send(self, view: View, *, to: str, subject: str, body: str) -> bool:
         """Sends an e-mail; a mail server that fails is logged, never shown as a crash."""

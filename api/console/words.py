@@ -23,8 +23,19 @@ def N_(message: str) -> str:
 
 
 #: Words the templates show for values (extracted through N_).
-VALUE_WORDS = {"draft": N_("Draft"), "published": N_("Published"), "editor": N_("Editor"),
-               "admin": N_("Administrator"), "owner": N_("Business owner")}
+VALUE_WORDS = {
+    "draft": N_("Draft"), "published": N_("Published"), "editor": N_("Editor"),
+    "admin": N_("Administrator"), "owner": N_("Business owner"),
+    "pending": N_("Waiting for review"), "approved": N_("Approved"), "rejected": N_("Rejected"),
+    "withdrawn": N_("Withdrawn"),
+    "mon": N_("Monday"), "tue": N_("Tuesday"), "wed": N_("Wednesday"), "thu": N_("Thursday"),
+    "fri": N_("Friday"), "sat": N_("Saturday"), "sun": N_("Sunday"),
+    "description": N_("Description"), "opening_hours": N_("Opening hours"),
+    "special_closures": N_("Special closures"), "prices": N_("Prices"),
+    "contact": N_("Contact"), "accessibility": N_("Accessibility"), "photos": N_("Photos"),
+    "added": N_("added"), "changed": N_("changed"), "removed": N_("removed"),
+    "same": N_("unchanged"), "stale": N_("may be stale"),
+}
 
 
 @functools.cache

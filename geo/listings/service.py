@@ -56,14 +56,16 @@ def record(session: AsyncSession, *, actor: Actor, action: str, destination_id: 
                            detail=detail or {}))
 
 
-async def _latest_version(session: AsyncSession, destination_id: int) -> ListingVersion | None:
+async def latest_version(session: AsyncSession, destination_id: int) -> ListingVersion | None:
+    """The newest kept version of a listing (None before its first approved change)."""
     stmt = (select(ListingVersion).where(ListingVersion.destination_id == destination_id)
             .order_by(ListingVersion.version.desc()).limit(1))
     found: ListingVersion | None = (await session.execute(stmt)).scalar_one_or_none()
     return found
 
 
-def _content(destination: Destination, latest: ListingVersion | None) -> dict[str, Any]:
+def listing_content(destination: Destination, latest: ListingVersion | None) -> dict[str, Any]:
+    """What the public listing shows: the destination's fields and the latest version's."""
     extra = latest.snapshot if latest else {}
     content = {f: getattr(destination, f) for f in DESTINATION_FIELDS}
     content["special_closures"] = extra.get("special_closures", [])
@@ -71,7 +73,8 @@ def _content(destination: Destination, latest: ListingVersion | None) -> dict[st
     return content
 
 
-async def _destination(session: AsyncSession, destination_id: int) -> Destination:
+async def listing_destination(session: AsyncSession, destination_id: int) -> Destination:
+    """The destination of a listing (LISTING_NOT_FOUND when there is none)."""
     found = await session.get(Destination, destination_id)
     if found is None:
         raise ListingError(ListingErrorCode.LISTING_NOT_FOUND, "no such listing", field="id")
@@ -87,9 +90,9 @@ async def listing_state(*, session: AsyncSession, actor: Actor, destination_id: 
     if destination.status != Status.PUBLISHED.value and not (
             actor.is_staff or destination_id in actor.destination_ids):
         return None
-    latest = await _latest_version(session, destination_id)
+    latest = await latest_version(session, destination_id)
     return ListingState(destination=destination, version=latest.version if latest else 1,
-                        content=_content(destination, latest))
+                        content=listing_content(destination, latest))
 
 
 async def _ready_photos(session: AsyncSession, destination_id: int, ids: Sequence[int]
@@ -111,11 +114,11 @@ async def propose_change(*, session: AsyncSession, actor: Actor, destination_id:
     """An owner's (or staff's) proposed edit of a listing, pending review; not committed.
     A change based on an older version, or while another is pending, conflicts."""
     require_owner_or_staff(actor, destination_id)
-    destination = await _destination(session, destination_id)
+    destination = await listing_destination(session, destination_id)
     checked = check_fields(fields, current_description=destination.description)
     if "photos" in checked:
         await _ready_photos(session, destination_id, checked["photos"])
-    latest = await _latest_version(session, destination_id)
+    latest = await latest_version(session, destination_id)
     current = latest.version if latest else 1
     if base_version != current:
         raise ListingError(ListingErrorCode.LISTING_VERSION_CONFLICT,
@@ -214,14 +217,14 @@ async def approve_change(*, session: AsyncSession, actor: Actor, change_id: int,
     require_staff(actor)
     change = await _visible_change(session, actor, change_id)
     await _decide(session, change, status=APPROVED, actor=actor, now=now)
-    destination = await _destination(session, change.destination_id)
-    latest = await _latest_version(session, destination.id)
+    destination = await listing_destination(session, change.destination_id)
+    latest = await latest_version(session, destination.id)
     current = latest.version if latest else 1
     if change.base_version != current:
         raise ListingError(ListingErrorCode.LISTING_VERSION_CONFLICT,
                            f"the change is based on version {change.base_version}, the listing "
                            f"is at {current}", field="id")
-    before = _content(destination, latest)
+    before = listing_content(destination, latest)
     if latest is None:  # keep the listing as it was before its first approved change
         session.add(ListingVersion(destination_id=destination.id, version=1, snapshot=before,
                                    created_at=now))
@@ -309,7 +312,7 @@ async def set_staff_fields(*, session: AsyncSession, actor: Actor, destination_i
                            clear_ranking: bool = False, now: datetime) -> Destination:
     """Staff set what owners cannot: publication status and heritage ranking; not committed."""
     require_staff(actor)
-    destination = await _destination(session, destination_id)
+    destination = await listing_destination(session, destination_id)
     detail: dict[str, Any] = {}
     if status is not None:
         if status not in {s.value for s in Status}:
@@ -332,7 +335,7 @@ async def set_owner(*, session: AsyncSession, actor: Actor, destination_id: int,
                     account_id: int, verified: bool, now: datetime) -> DestinationOwner:
     """Staff link an owner account to a listing (and mark it verified or not)."""
     require_staff(actor)
-    await _destination(session, destination_id)
+    await listing_destination(session, destination_id)
     link = await session.get(DestinationOwner, (destination_id, account_id))
     if link is None:
         link = DestinationOwner(destination_id=destination_id, account_id=account_id,
