@@ -459,3 +459,18 @@ async def test_staff_set_and_clear_a_zone_over_graphql_others_are_refused(
     assert cleared["data"]["setStopZone"]["zone"] is None
     found = await gql(client, STOPS_AT, {"point": {"lat": 18.7005, "lng": 105.5505}})
     assert found["data"]["stopsAt"]["edges"] == []
+
+
+async def test_a_new_stop_has_no_zone_until_one_is_set(
+    staff_client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    destination = (await session.execute(
+        select(Destination).where(Destination.slug == "den-do"))).scalar_one()
+    body = await gql(staff_client, """
+      mutation($d: ID!) {
+        createStop(input: {destinationId: $d, title: [{lang: "vi", text: "Nhà bia"}]}) {
+          id zone { kind }
+        }
+      }""", {"d": to_global_id("Destination", destination.id)})
+    assert "errors" not in body, body
+    assert body["data"]["createStop"]["zone"] is None
