@@ -72,10 +72,15 @@ class Point(FunctionElement[Any]):
     inherit_cache = True
 
 
+def bound_lng_lat(lng: float, lat: float, name: str) -> tuple[Any, Any]:
+    """A longitude and a latitude as bound parameters `{name}_lng` and `{name}_lat`."""
+    return (bindparam(f"{name}_lng", lng, type_=Float),
+            bindparam(f"{name}_lat", lat, type_=Float))
+
+
 def point(lng: float, lat: float, *, name: str = "pt") -> Point:
     """The point (lng, lat), its coordinates bound as `{name}_lng` and `{name}_lat`."""
-    return Point(bindparam(f"{name}_lng", lng, type_=Float),
-                 bindparam(f"{name}_lat", lat, type_=Float), literal(SRID))
+    return Point(*bound_lng_lat(lng, lat, name), literal(SRID))
 
 
 @compiles(Point, "postgresql")
@@ -187,6 +192,41 @@ def _in_box_spatialite(element: InBox, compiler: SQLCompiler, **kw: Any) -> str:
     return f"({compiler.process(key.in_(candidates) & exact, **kw)})"
 
 
+# -- geometries that hold a point, through the spatial index ------------------------------
+
+class HoldsPoint(FunctionElement[bool]):
+    """Whether a geometry column holds the point (lng, lat), its boundary included, through
+    its spatial index (GiST, or SpatiaLite's R*Tree): HoldsPoint(geom, lng, lat)."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+
+def holds_point(geom: Any, lng: float, lat: float) -> HoldsPoint:
+    """Whether geom holds (lng, lat), bound as `h_lng` and `h_lat`."""
+    return HoldsPoint(geom, *bound_lng_lat(lng, lat, "h"))
+
+
+@compiles(HoldsPoint, "postgresql")
+def _holds_postgis(element: HoldsPoint, compiler: SQLCompiler, **kw: Any) -> str:
+    geom, lng, lat = _args(element)
+    point_ = Point(lng, lat, literal(SRID))
+    return compiler.process(func.ST_Intersects(geom, point_, type_=Boolean), **kw)
+
+
+@compiles(HoldsPoint, "sqlite")
+def _holds_spatialite(element: HoldsPoint, compiler: SQLCompiler, **kw: Any) -> str:
+    # R*Tree rows whose box holds the point, by rowid, then the exact test.
+    geom, lng, lat = _args(element)
+    (key,) = geom.table.primary_key.columns
+    rtree = _rtree_of(geom)
+    candidates = select(rtree.c.pkid).where(rtree.c.xmin <= lng, rtree.c.xmax >= lng,
+                                            rtree.c.ymin <= lat, rtree.c.ymax >= lat)
+    exact = func.ST_Intersects(geom, Point(lng, lat, literal(SRID)), type_=Boolean) == 1
+    return f"({compiler.process(key.in_(candidates) & exact, **kw)})"
+
+
 # -- within a distance of a geometry, through the spatial index ---------------------------
 
 class NearCandidates(FunctionElement[bool]):
@@ -229,8 +269,7 @@ class PlanarOffset(FunctionElement[float]):
 
 def planar_offset(geom: Any, lng: float, lat: float) -> PlanarOffset:
     """The offset of geom from (lng, lat), bound as `c_lng` and `c_lat`."""
-    return PlanarOffset(geom, bindparam("c_lng", lng, type_=Float),
-                        bindparam("c_lat", lat, type_=Float))
+    return PlanarOffset(geom, *bound_lng_lat(lng, lat, "c"))
 
 
 @compiles(PlanarOffset, "postgresql")

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, Role
+from geo.geometry import GeoPoint
 from geo.models import Destination
 from media.store import MediaStore
 from qr.models import TargetKind
 from qr.service import QrTarget, create_qr_code, get_qr_code
-from tours import stops
+from tours import stops, zones
 from tours.models import Scene, Stop, Tour
 
 SEED_ACTOR = Actor(role=Role.ADMIN, account_id=0)
@@ -71,6 +72,14 @@ DEMO: dict[str, tuple[str, list[DemoStop]]] = {
 }
 
 
+#: Trigger zones of the walking site Chùa Bà Thiên Hậu, by code: circles (centre lat, lng,
+#: radius in metres) around the gate and the main hall, overlapping in the courtyard.
+DEMO_ZONES: dict[str, tuple[float, float, float]] = {
+    "THAU22": (10.97895, 106.65405, 15.0),
+    "THAU23": (10.97915, 106.65412, 20.0),
+}
+
+
 def demo_file(name: str) -> bytes:
     """The bytes of a file of qr/demo_media."""
     return (DEMO_MEDIA / name).read_bytes()
@@ -108,6 +117,11 @@ async def load_demo_guides(*, session: AsyncSession, store: MediaStore) -> int:
                     viewpoint=stops.Viewpoint(scene_id=scene.id, yaw=scene.initial_yaw,
                                               pitch=scene.initial_pitch, hfov=75.0)
                     if scene else None))
+            if demo.code in DEMO_ZONES:
+                lat, lng, radius = DEMO_ZONES[demo.code]
+                await zones.set_stop_zone(session=session, actor=SEED_ACTOR, stop_id=stop.id,
+                                          zone=zones.ZoneInput(center=GeoPoint(lat=lat, lng=lng),
+                                                               radius_m=radius))
             for lang in ("vi", "en"):
                 await stops.add_narration(
                     session=session, store=store, actor=SEED_ACTOR, stop_id=stop.id, lang=lang,

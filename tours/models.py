@@ -95,8 +95,10 @@ class Hotspot(Base):
 
 
 class Stop(Base):
-    """An exhibit or point of a site's route, with texts per language and an optional view
-    in a 360° tour (scene + yaw/pitch/hfov in degrees)."""
+    """An exhibit or point of a site's route, with texts per language, an optional view in a
+    360° tour (scene + yaw/pitch/hfov in degrees) and an optional trigger zone (tours.zones):
+    a geodesic circle or a polygon, whose `zone` geometry is what the spatial index holds
+    (the polygon itself, or boxes that surely hold the circle)."""
 
     __tablename__ = "stop"
 
@@ -111,10 +113,20 @@ class Stop(Base):
     viewpoint_yaw: Mapped[float | None] = mapped_column(Float)
     viewpoint_pitch: Mapped[float | None] = mapped_column(Float)
     viewpoint_hfov: Mapped[float | None] = mapped_column(Float)
+    zone_kind: Mapped[str | None] = mapped_column(String(16))  # circle or polygon
+    zone_radius_m: Mapped[float | None] = mapped_column(Float)
+    zone_center: Mapped[WKBElement | None] = deferred(
+        mapped_column(Geometry("POINT", srid=4326, spatial_index=False, nullable=True)))
+    zone: Mapped[WKBElement | None] = mapped_column(
+        Geometry("GEOMETRY", srid=4326, spatial_index=False, nullable=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_stop_route", "destination_id", "position"),)
+    zone_lng: Mapped[float | None] = column_property(func.ST_X(zone_center, type_=Float))
+    zone_lat: Mapped[float | None] = column_property(func.ST_Y(zone_center, type_=Float))
+
+    __table_args__ = (Index("ix_stop_route", "destination_id", "position"),
+                      *postgis_point_indexes("stop", "zone", geography=False))
 
 
 class Narration(Base):

@@ -9,11 +9,12 @@ from api.types.common import int_key
 from api.types.qr import QrCode, QrSheet
 from api.types.stop import Narration, NarrationAudioType, Stop
 from api.types.uploads import PresignedUpload
+from api.types.zone import StopZoneInput
 from qr import service as qr_service
 from qr.images import ErrorCorrection
 from qr.models import TargetKind
 from qr.sheet import SheetFormat
-from tours import stops
+from tours import stops, zones
 from tours.stops import Translation
 
 Info = strawberry.Info[Context, None]
@@ -78,6 +79,16 @@ class QrMutations:
                 viewpoint=stops.Viewpoint(scene_id=int_key(view.scene_id, "Scene"),
                                           yaw=view.yaw, pitch=view.pitch, hfov=view.hfov)
                 if view else None))
+        await _committed(info)
+        return Stop.from_model(stop, info.context.chain(None))
+
+    @strawberry.mutation(description="Sets a stop's trigger zone (a circle or a polygon), or "
+                         "clears it when zone is null or left out; a refused zone changes nothing.")
+    async def set_stop_zone(self, info: Info, stop_id: strawberry.ID,
+                            zone: StopZoneInput | None = None) -> Stop:
+        stop = await zones.set_stop_zone(
+            session=info.context.session, actor=info.context.actor,
+            stop_id=int_key(stop_id, "Stop"), zone=zone.value() if zone else None)
         await _committed(info)
         return Stop.from_model(stop, info.context.chain(None))
 

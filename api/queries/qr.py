@@ -8,12 +8,15 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.types.common import int_key
+from api.types.common import GeoPointInput, int_key
 from api.types.destination import Destination
 from api.types.qr import Kiosk, QrCode, ScanRow, ScanStatistics
 from api.types.stop import Stop
+from api.types.zone import StopAtConnection, stops_at_connection
+from core.paging import PageRequest, check_first
 from qr import scans
 from qr import service as qr_service
+from tours import zones
 
 Info = strawberry.Info[Context, None]
 Lang = Annotated[
@@ -46,6 +49,18 @@ class QrQueries:
     @strawberry.field
     async def stop(self, info: Info, id: strawberry.ID, lang: Lang = None) -> Stop | None:
         return await stop_by_id(info, id, lang)
+
+    @strawberry.field(description="The published stops whose trigger zone holds the visitor's "
+                      "position, nearest zone centre first: what an app plays on arrival.")
+    async def stops_at(self, info: Info, point: GeoPointInput, first: int | None = None,
+                       after: str | None = None, lang: Lang = None) -> StopAtConnection:
+        chain = info.context.chain(lang)
+        page = PageRequest(first=check_first(first),
+                           after=info.context.cursors.decode("stops-at", after, 2))
+        found = await zones.stops_at(session=info.context.session,
+                                     point=point.checked("point"), page=page)
+        return stops_at_connection(found, info=info, kind="stops-at", chain=chain,
+                                   had_after=after is not None)
 
     @strawberry.field(description="A kiosk's view: a site's stops in route order, each with "
                       "its QR codes and narrations.")

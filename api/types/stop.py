@@ -14,10 +14,12 @@ from core.language import pick
 from qr.service import viewpoint_link
 from tours import models
 from tours.stops import Translation, pick_narration
+from tours.zones import zone_of
 
 if TYPE_CHECKING:
     from api.types.destination import Destination
     from api.types.qr import QrCode
+    from api.types.zone import StopZone
 
 strawberry.enum(Translation, name="NarrationTranslation",
                 description="Who wrote a narration's text in its language: the original, a "
@@ -150,6 +152,13 @@ class Stop(Node):
         return Viewpoint(tour_id=to_global_id("Tour", link.tour_id),
                          scene_id=to_global_id("Scene", link.scene_id), yaw=link.yaw,
                          pitch=link.pitch, hfov=link.hfov, url=viewpoint_url(link))
+
+    @strawberry.field(description="Where a visitor has to be for the stop's story to play "
+                      "(see stopsAt), when it has a trigger zone.")
+    def zone(self) -> Annotated[StopZone, strawberry.lazy("api.types.zone")] | None:
+        from api.types.zone import StopZone
+
+        return StopZone.of(zone_of(self.model))
 
     @strawberry.field(description="The enabled QR codes that open this stop.")
     async def qr_codes(self, info: Info) -> list[Annotated[QrCode,
