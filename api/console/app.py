@@ -56,7 +56,7 @@ class Console:
 
     def routes(self) -> list[BaseRoute]:
         """The console's routes, mounted at /console."""
-        from api.console import accounts, destinations, listings, passwords, review
+        from api.console import accounts, destinations, listings, passwords, qr, review
 
         return [Mount("/console", routes=[
             Route("/", self.home, methods=["GET"]),
@@ -69,6 +69,7 @@ class Console:
             *accounts.routes(self),
             *review.routes(self),
             *listings.routes(self),
+            *qr.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------
