@@ -19,6 +19,9 @@ from geo.listings.service import record
 from geo.models import Destination, OpeningPeriod, Province, SearchTerm, Status
 from geo.search_index import search_terms_for
 from geo.service import NewDestination, check_destination, create_destination, get_destination
+from geo.translations import touched
+
+TEXT_FIELDS = ("name", "description", "address")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class DestinationEdit:
     lng: float | None = None
     opening_hours: dict[str, Any] | None = None
     clear_opening_hours: bool = False
+    #: Who wrote each language of each text ({"name": {"ko": "machine"}}): geo/translations.
+    translations: dict[str, dict[str, str]] | None = None
 
 
 def _texts(values: dict[str, str]) -> dict[str, str]:
@@ -49,6 +54,9 @@ async def create_destination_by(*, session: AsyncSession, actor: Actor, data: Ne
     data = replace(data, name=_texts(data.name), description=_texts(data.description),
                    address=_texts(data.address))
     destination = await create_destination(session=session, data=data)
+    for name in TEXT_FIELDS:
+        destination.text_meta = touched(destination.text_meta or {}, name, {},
+                                        getattr(destination, name) or {}, now)
     record(session, actor=actor, action="destination.created", destination_id=destination.id,
            detail={"slug": destination.slug}, now=now)
     await session.flush()
@@ -98,6 +106,12 @@ async def update_destination(*, session: AsyncSession, actor: Actor, destination
                                  "province_code", "district", "opening_hours")
                if getattr(merged, name) != getattr(destination, name)]
     moved = (merged.lat, merged.lng) != (destination.lat, destination.lng)
+    meta = dict(destination.text_meta or {})
+    for name in TEXT_FIELDS:
+        meta = touched(meta, name, getattr(destination, name) or {}, getattr(merged, name),
+                       now, (edit.translations or {}).get(name))
+    if meta != (destination.text_meta or {}):
+        destination.text_meta = meta
     for name in changed:
         setattr(destination, name, getattr(merged, name))
     if moved:

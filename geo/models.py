@@ -15,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column
 
@@ -89,6 +90,8 @@ class Destination(Base):
     prices: Mapped[list[dict[str, Any]]]
     contact: Mapped[dict[str, Any]]
     accessibility: Mapped[dict[str, Any]]
+    #: Per text and language: when it last changed and who wrote it (geo/translations.py).
+    text_meta: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

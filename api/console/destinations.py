@@ -25,6 +25,7 @@ from geo.service import (
     list_destinations,
     list_provinces,
 )
+from geo.translations import Translation, text_states
 
 if TYPE_CHECKING:
     from api.console.app import Console
@@ -114,8 +115,19 @@ class DestinationViews:
                          await list_provinces(session=session)]
         title = (view.gettext("New destination") if destination is None
                  else pick_text(destination.name, (view.lang, "vi", "en")) or destination.slug)
+        states: dict[str, dict[str, Any]] = {lang: {"stale": [], "translation": ""}
+                                             for lang in TEXT_LANGUAGES}
+        if destination is not None:
+            for name in TEXT_FIELDS:
+                for lang, state in text_states(destination.text_meta or {}, name,
+                                               getattr(destination, name) or {}).items():
+                    if lang in states:
+                        states[lang]["translation"] = state.translation.value
+                        if state.stale:
+                            states[lang]["stale"].append(name)
         return page(view, "destination_form.html", status=status, title=title,
-                    destination=destination, values=values, error=error,
+                    destination=destination, values=values, error=error, states=states,
+                    translations=[t.value for t in Translation],
                     text_languages=TEXT_LANGUAGES, categories=list(Category),
                     provinces=provinces,
                     missing=missing_languages(destination) if destination else [])
@@ -198,7 +210,9 @@ class DestinationViews:
             name=_texts(fields, "name"), description=_texts(fields, "description"),
             address=_texts(fields, "address"), category=fields.get("category"),
             province_code=fields.get("province_code"), district=fields.get("district") or None,
-            lat=_float(fields.get("lat")), lng=_float(fields.get("lng")))
+            lat=_float(fields.get("lat")), lng=_float(fields.get("lng")),
+            translations={name: {lang: fields.get(f"translation_{lang}", "")
+                                 for lang in TEXT_LANGUAGES} for name in TEXT_FIELDS})
         async with self.console.sessions() as session:
             try:
                 await update_destination(session=session, actor=view.actor,

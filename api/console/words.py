@@ -35,6 +35,9 @@ VALUE_WORDS = {
     "contact": N_("Contact"), "accessibility": N_("Accessibility"), "photos": N_("Photos"),
     "added": N_("added"), "changed": N_("changed"), "removed": N_("removed"),
     "same": N_("unchanged"), "stale": N_("may be stale"),
+    "original": N_("the original"), "human": N_("a translator"),
+    "machine": N_("machine translation"),
+    "name": N_("Name"), "address": N_("Address"),
 }
 
 

@@ -150,3 +150,29 @@ async def test_owners_cannot_open_the_destinations_section(
     await sign_in(client, owner.email)
     assert (await client.get("/console/destinations")).status_code == 403
     assert (await client.get("/console/destinations/1")).status_code == 403
+
+
+async def test_a_translation_older_than_its_source_is_marked_stale(
+        client: httpx.AsyncClient, session: AsyncSession) -> None:
+    editor = await add_person(session, "editor")
+    await sign_in(client, editor.email)
+    form = await client.get("/console/destinations/new")
+    created = await client.post("/console/destinations/new", data={
+        "csrf": csrf_of(form.text), **new_destination(name_ko="시험 사원")})
+    edit_url = created.headers["location"].split("?")[0]
+    page = await client.get(edit_url)
+    assert 'class="stale"' not in page.text
+    fields = {**new_destination(name_ko="시험 사원", name_vi="Đền Thử Nghiệm Mới",
+                                translation_ko="machine"), "csrf": csrf_of(page.text)}
+    fields.pop("slug")
+    assert (await client.post(edit_url, data=fields)).status_code == 303
+    page = await client.get(edit_url)
+    stale = re.findall(r'<h2 id="h-(\w+)">\w+ · <span class="stale">', page.text)
+    assert stale == ["en", "ko"]  # vi changed; en and ko stayed as they were
+    assert re.search(r'name="translation_ko">\s*<option value="">—</option>\s*'
+                     r'(<option[^>]*>[^<]*</option>\s*)*<option value="machine" selected',
+                     page.text)
+    fields.update(name_ko="새 시험 사원", name_en="New Test Temple", csrf=csrf_of(page.text))
+    assert (await client.post(edit_url, data=fields)).status_code == 303
+    page = await client.get(edit_url)
+    assert 'class="stale"' not in page.text
