@@ -32,6 +32,7 @@ from geo.listings.models import (
     ListingVersion,
 )
 from geo.models import Destination, HeritageRanking, OpeningPeriod, Status
+from geo.translations import touched
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
 #: Listing fields kept on the destination row itself (the rest live in the version snapshot).
@@ -198,8 +199,12 @@ async def withdraw_change(*, session: AsyncSession, actor: Actor, change_id: int
     return change
 
 
-async def _apply(session: AsyncSession, destination: Destination, fields: dict[str, Any]
-                 ) -> None:
+async def _apply(session: AsyncSession, destination: Destination, fields: dict[str, Any],
+                 now: datetime) -> None:
+    if "description" in fields:  # the translations an owner left as they were may be stale
+        destination.text_meta = touched(destination.text_meta or {}, "description",
+                                        destination.description or {}, fields["description"],
+                                        now)
     for name in DESTINATION_FIELDS:
         if name in fields:
             setattr(destination, name, fields[name])
@@ -231,7 +236,7 @@ async def approve_change(*, session: AsyncSession, actor: Actor, change_id: int,
     fields = dict(change.fields)
     if "photos" in fields:
         fields["photos"] = await _ready_photos(session, destination.id, fields["photos"])
-    await _apply(session, destination, fields)
+    await _apply(session, destination, fields, now)
     destination.updated_at = now
     after = {**before, **fields}
     session.add(ListingVersion(destination_id=destination.id, version=current + 1,
