@@ -24,11 +24,10 @@ from sqlalchemy.pool import NullPool
 
 from api import migrations
 from api.app import create_app
-from api.db import make_async_engine, make_sync_engine
+from api.db import make_async_engine
 from api.seed import seed_all
-from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
 from media.store import LocalStore
-from tests.conftest import BACKENDS, TEST_SECRET
+from tests.conftest import BACKENDS, TEST_SECRET, fresh_postgis_database, served_settings
 from tests.live import free_port, serving
 from tests.qr.conftest import chromium, decode_labels
 
@@ -119,13 +118,7 @@ TITLES = {("THAU23", "ko"): "티엔허우 여신을 모신 본전", ("THAU23", "
 def _fresh_database(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
         return f"sqlite:///{folder / 'pages.sqlite'}"
-    base: str = request.getfixturevalue("postgis_url")
-    engine = make_sync_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS qr_pages")
-        conn.exec_driver_sql("CREATE DATABASE qr_pages")
-    engine.dispose()
-    return base.rsplit("/", 1)[0] + "/qr_pages"
+    return fresh_postgis_database(request.getfixturevalue("postgis_url"), "qr_pages")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -137,9 +130,7 @@ def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     url = _fresh_database(request.param, folder, request)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = Settings(server=ServerSettings(env="development", public_base_url=base),
-                        auth=AuthSettings(secret_key=TEST_SECRET), db=DatabaseSettings(url=url),
-                        media=MediaSettings(url=f"file://{folder}/media"))
+    settings = served_settings(database_url=url, base_url=base, folder=folder)
     migrations.upgrade(url)
     asyncio.run(_seed(url, LocalStore(folder / "media", public_base_url=base,
                                       secret_key=TEST_SECRET)))
