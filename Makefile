@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || command -v python3)
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 
-.PHONY: help run test lint bench system-run system-test clean lambda-python artefacts package deploy
+.PHONY: help run test lint catalogues bench system-run system-test clean lambda-python artefacts package deploy
 
 help:
 	@echo "make run    install what is missing, migrate, load the demo data once, serve on :8000"
 	@echo "make test   the whole suite on SpatiaLite and a throwaway PostGIS cluster"
 	@echo "make bench  benchmarks on PostGIS (BENCH lines)"
 	@echo "make lint   ruff and mypy"
+	@echo "make catalogues  after changing the pages' words: extract, update each .po, compile"
 	@echo "make package            the Lambda artefacts and the CloudFormation template, offline"
 	@echo "make deploy STAGE=prod PARAMS='--param ...'   deploy, upload viewer assets, migrate"
 
@@ -28,7 +29,8 @@ system-run:
 	command -v npm >/dev/null || install_missing nodejs npm
 
 system-test: system-run
-	@$(APT) install_missing postgresql-common chromium zbar-tools poppler-utils; \
+	@$(APT) install_missing postgresql-common chromium zbar-tools poppler-utils \
+		fonts-noto-cjk; \
 	pg=$$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1); pg=$${pg:-15}; \
 	install_missing postgresql-$$pg postgresql-$$pg-postgis-3
 
@@ -43,6 +45,19 @@ $(BIN)/.installed: pyproject.toml | system-run
 node_modules/.installed: package.json package-lock.json | system-run
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
+# -- the pages' message catalogues (README, Page languages) ---------------------------------
+catalogues: $(BIN)/.installed
+	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output --omit-header \
+		-o api/locale/messages.pot .
+	$(BIN)/pybabel update -i api/locale/messages.pot -d api/locale -D messages --width 100 \
+		--ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d api/locale -D messages --statistics
+	$(BIN)/pybabel extract -F api/locale/console.cfg -k N_ --no-location --sort-output \
+		--omit-header -o api/locale/console.pot .
+	$(BIN)/pybabel update -i api/locale/console.pot -d api/locale -D console -l vi --width 100 \
+		--ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d api/locale -D console -l vi --statistics
 
 # -- Lambda artefacts (README, Deploy) -----------------------------------------------------
 # Built and tested with the deployed Python (pyenv's python3.13 on CI, as on Lambda's runtime).

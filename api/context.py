@@ -15,7 +15,7 @@ from api.auth.middleware import ANONYMOUS_CALLER, AuthKit
 from api.cursors import Cursors
 from api.loaders import Loaders
 from api.settings import Settings
-from core.language import language_chain
+from core.language import APP_LANGUAGE_HEADER, request_chain
 from core.time import utcnow
 from media.store import MediaStore
 
@@ -40,5 +40,8 @@ class Context:
     ingest: Callable[[str], None] | None = None
 
     def chain(self, lang: str | None) -> tuple[str, ...]:
-        """The language chain for a field's `lang` argument or the request's header."""
-        return language_chain(lang, self.accept_language)
+        """The language chain for a field's `lang` argument (refused when malformed), else the
+        request's X-Tourism-Language or Accept-Language header."""
+        app = self.request.headers.get(APP_LANGUAGE_HEADER) if self.request is not None else None
+        return request_chain(lang=lang, strict=True, headers={
+            APP_LANGUAGE_HEADER: app or "", "accept-language": self.accept_language or ""})

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import UNAVAILABLE, ApiErrorCode, is_unavailable
-from core.language import language_chain
+from core.language import request_chain
 
 log = logging.getLogger("tourism.api")
 RETRY_AFTER_S = 5
@@ -28,8 +28,9 @@ def unavailable_response(scope: Scope) -> Response:
     if scope["path"].startswith("/q/") and "json" not in headers.get("accept", ""):
         from api.qr_page import render_unavailable
 
-        chain = language_chain(None, headers.get("accept-language"), strict=False)
-        return HTMLResponse(render_unavailable(chain[0]), status_code=503,
+        chain = request_chain(lang=QueryParams(scope.get("query_string", b"")).get("lang"),
+                              headers=headers)
+        return HTMLResponse(render_unavailable(chain), status_code=503,
                             headers=unavailable_headers())
     return JSONResponse({"data": None, "errors": [{
         "message": UNAVAILABLE, "extensions": {"code": ApiErrorCode.SERVICE_UNAVAILABLE}}]},

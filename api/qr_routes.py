@@ -25,7 +25,7 @@ from api.qr_page import Page, render_page, render_problem, scan_data
 from api.ratelimit import TokenBuckets, client_address, too_many
 from api.scan_counter import ScanCounter
 from api.settings import QrSettings
-from core.language import language_chain
+from core.language import APP_LANGUAGE_HEADER, request_chain
 from media.store import MediaStore
 from qr.errors import QrErrorCode
 from qr.models import Channel, TargetKind
@@ -33,7 +33,6 @@ from qr.scans import ScanKey
 from qr.service import resolve_scan
 
 log = logging.getLogger("tourism.qr")
-APP_LANGUAGE_HEADER = "x-tourism-language"
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -72,8 +71,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def _chain(request: Request) -> tuple[str, ...]:
-    explicit = request.query_params.get("lang") or request.headers.get(APP_LANGUAGE_HEADER)
-    return language_chain(explicit, request.headers.get("accept-language"), strict=False)
+    return request_chain(lang=request.query_params.get("lang"), headers=request.headers)
 
 
 class QrRoutes:
@@ -138,7 +136,7 @@ class QrRoutes:
             if wants_json:
                 return JSONResponse({"code": ApiErrorCode.RATE_LIMITED}, status_code=429,
                                     headers=headers)
-            return HTMLResponse(render_problem(chain[0], busy=True), status_code=429,
+            return HTMLResponse(render_problem(chain, busy=True), status_code=429,
                                 headers=headers)
         code = request.path_params["code"]
         resolved = await self._resolve(code, chain) if len(code) <= 32 else None
@@ -147,7 +145,7 @@ class QrRoutes:
                 return JSONResponse({"code": QrErrorCode.QR_CODE_NOT_FOUND,
                                      "message": "no such QR code"}, status_code=404,
                                     headers=headers)
-            return HTMLResponse(render_problem(chain[0]), status_code=404, headers=headers)
+            return HTMLResponse(render_problem(chain), status_code=404, headers=headers)
         page = resolved.page
         channel = Channel.APP if wants_json or APP_LANGUAGE_HEADER in request.headers \
             else Channel.WEB
@@ -161,5 +159,5 @@ class QrRoutes:
                 resolved.json = json.dumps(page.data, ensure_ascii=False).encode()
             return Response(resolved.json, media_type="application/json", headers=headers)
         if resolved.html is None:
-            resolved.html = render_page(page, requested=chain[0]).encode()
+            resolved.html = render_page(page).encode()
         return HTMLResponse(resolved.html, headers=headers)

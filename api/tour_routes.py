@@ -15,11 +15,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from api.errors import ApiErrorCode
-from api.pages import render
+from api.pages import interface_language, render
 from api.types.common import InvalidId, int_key, to_global_id
 from core.capacity import WorkSlots
 from core.errors import DomainError
-from core.language import language_chain, pick_text
+from core.language import pick_text, request_chain
 from geo import service as geo_service
 from media.errors import MediaErrorCode
 from media.store import MediaStore, check_key
@@ -67,8 +67,7 @@ def _tour_id(raw: str) -> int | None:
 
 
 def _chain(request: Request) -> tuple[str, ...]:
-    return language_chain(request.query_params.get("lang"),
-                          request.headers.get("accept-language"), strict=False)
+    return request_chain(lang=request.query_params.get("lang"), headers=request.headers)
 
 
 def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
@@ -93,8 +92,9 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
                 session=session, store=store, public_base_url=public_base_url,
                 tour_id=tour_id, chain=chain)
         if view is None:
-            return HTMLResponse(render("tours/not_found.html", lang=chain[0]), status_code=404)
-        body = render("tours/viewer.html", lang=chain[0], view=view, scenes_label="Scenes")
+            return HTMLResponse(render("tours/not_found.html", lang=interface_language(chain)),
+                                status_code=404)
+        body = render("tours/viewer.html", lang=interface_language(chain), view=view)
         return HTMLResponse(body, headers={"Content-Security-Policy": csp(),
                                            "Cache-Control": "no-cache"})
 

@@ -1,16 +1,23 @@
 """The visitor's language, in one place: BCP 47 tags (parse), the chain of languages a request
-asks for (negotiate: `lang` or Accept-Language, then vi, then en) and the text or narration
-that serves that chain best (pick)."""
+asks for (negotiate: `lang`, X-Tourism-Language or the whole Accept-Language list, then English
+for a visitor who asked for another language than Vietnamese, then Vietnamese) and the text or
+narration that serves that chain best (pick). GraphQL, the QR pages, the viewer page and the
+offline packs all negotiate here."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core.errors import CoreErrorCode, DomainError
 
-FALLBACK = ("vi", "en")
+#: The languages every chain ends with, in order: for a visitor who asked for nothing or only
+#: Vietnamese, and for any other visitor (a Korean reads English sooner than Vietnamese).
+HOME_FALLBACK = ("vi", "en")
+FOREIGN_FALLBACK = ("en", "vi")
+#: The header an app sends its chosen language in (wins over Accept-Language, as `lang` does).
+APP_LANGUAGE_HEADER = "x-tourism-language"
 MAX_TAG_LENGTH = 35
 MAX_HEADER_TAGS = 20
 #: RFC 5646 `langtag` (well-formed, case-insensitive), plus private use; primary 2-3 letters.
@@ -79,8 +86,9 @@ def parse_accept_language(header: str | None) -> list[str]:
 
 def language_chain(lang: str | None, accept_language: str | None, *,
                    strict: bool = True) -> tuple[str, ...]:
-    """The languages to try in order: the explicit `lang` or the header's, then vi, then en.
-    A malformed `lang` raises LanguageError, or (not strict: pages) leaves it to the header."""
+    """The languages to try in order: the explicit `lang` or the header's whole list by
+    q-value, then en (when any of them is not Vietnamese), then vi. A malformed `lang` raises
+    LanguageError, or (not strict: pages) leaves it to the header."""
     requested: list[str] = []
     if lang:
         try:
@@ -90,12 +98,54 @@ def language_chain(lang: str | None, accept_language: str | None, *,
                 raise
     if not requested:
         requested = parse_accept_language(accept_language)
+    foreign = any(tag.split("-")[0] != "vi" for tag in requested)
     chain: list[str] = []
-    for tag in [*requested, *FALLBACK]:
+    for tag in [*requested, *(FOREIGN_FALLBACK if foreign else HOME_FALLBACK)]:
         for candidate in (tag, tag.split("-")[0]):
             if candidate not in chain:
                 chain.append(candidate)
     return tuple(chain)
+
+
+def request_chain(*, lang: str | None, headers: Mapping[str, str],
+                  strict: bool = False) -> tuple[str, ...]:
+    """The chain of one request: `lang` (a query parameter or a field's argument; refused when
+    malformed and strict), else a well-formed X-Tourism-Language header, else Accept-Language
+    (`headers` is any mapping with lower-case keys, Starlette's Headers included)."""
+    if lang:
+        try:
+            return language_chain(lang, None)
+        except LanguageError:
+            if strict:
+                raise
+    app_language = headers.get(APP_LANGUAGE_HEADER)
+    return language_chain(app_language, headers.get("accept-language"), strict=False)
+
+
+def primary(tag: str) -> str:
+    """The primary language subtag of a canonical tag ("zh-Hant-TW" → "zh")."""
+    return tag.split("-")[0]
+
+
+def page_language(content: Iterable[str], chain: Sequence[str], interface: Collection[str]
+                  ) -> str:
+    """The one language a page is in: the language its main content serves the chain in
+    (`content`: the languages the content exists in) when the interface speaks it (by
+    primary subtag), else the first language of the chain the interface speaks (else "en")."""
+    found = best_match(content, chain)
+    if found is not None and primary(found) in interface:
+        return found
+    return next((tag for tag in chain if primary(tag) in interface), "en")
+
+
+def page_chain(lang: str, chain: Sequence[str]) -> tuple[str, ...]:
+    """The chain a page picks each of its texts along: its own language first, then the
+    visitor's chain (so that a page stays in one language wherever its texts allow)."""
+    ordered: list[str] = []
+    for tag in (lang, primary(lang), *chain):
+        if tag not in ordered:
+            ordered.append(tag)
+    return tuple(ordered)
 
 
 def best_match(available: Iterable[str], chain: Sequence[str]) -> str | None:

@@ -21,6 +21,7 @@ from qr.errors import QrErrorCode as Code
 from qr.images import ErrorCorrection
 from qr.models import QrCode, TargetKind
 from qr.sheet import Label, SheetFormat, render_sheet
+from tours import service as tour_service
 from tours import stops as stop_service
 from tours.models import Narration, Scene, Stop, Tour
 
@@ -58,6 +59,7 @@ class ScanView:
     stop_codes: dict[int, str] = field(default_factory=dict)
     viewpoint: ViewpointLink | None = None
     scene: Scene | None = None
+    tour: Tour | None = None  # a site's published tour (the site's own code)
 
 
 def _set_target(qr: QrCode, target: QrTarget) -> None:
@@ -212,6 +214,9 @@ async def resolve_scan(*, session: AsyncSession, code: str) -> ScanView | None:
         if destination is None:
             return None
         view = ScanView(qr=qr, destination=destination)
+        tours = await tour_service.tours_of_destinations(session=session,
+                                                         destination_ids=[destination.id])
+        view.tour = next(iter(tours.get(destination.id, [])), None)
     else:
         scene, link = await _viewpoint(session, qr.target_id, None, None, None)
         tour = await session.get(Tour, scene.tour_id)

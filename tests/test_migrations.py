@@ -14,6 +14,7 @@ from api import migrations
 from api.db import make_sync_engine
 from core.base import Base
 from geo.spatial_schema import include_object_for
+from tests.conftest import fresh_postgis_database
 
 TABLES = {"province", "destination", "opening_period", "search_term"}
 TABLES |= {"media_object", "panorama", "tour", "scene", "hotspot"}
@@ -26,13 +27,7 @@ TABLES |= {"account", "auth_session", "refresh_token", "api_key", "destination_o
 def empty_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/fresh.sqlite"
-    base = request.getfixturevalue("postgis_url")
-    engine = make_sync_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS fresh")
-        conn.exec_driver_sql("CREATE DATABASE fresh")
-    engine.dispose()
-    return base.rsplit("/", 1)[0] + "/fresh"
+    return fresh_postgis_database(request.getfixturevalue("postgis_url"), "fresh")
 
 
 def tables(url: str) -> set[str]:

@@ -1,4 +1,5 @@
-"""The visitor's language: `lang`, Accept-Language, and the chain requested → vi → en."""
+"""The visitor's language: `lang`, Accept-Language, and the chain requested → en → vi (a
+visitor who asked for nothing or only Vietnamese: vi → en)."""
 
 import httpx
 import pytest
@@ -11,9 +12,11 @@ def test_accept_language_is_ordered_by_quality() -> None:
     assert parse_accept_language("fr;q=0.5, ko, en-US;q=0.8, *;q=0.1") == ["ko", "en-US", "fr"]
 
 
-def test_chain_ends_with_vietnamese_then_english() -> None:
-    assert language_chain("zh-Hant-TW", None) == ("zh-Hant-TW", "zh", "vi", "en")
+def test_chain_ends_with_english_then_vietnamese_for_a_foreign_visitor() -> None:
+    assert language_chain("zh-Hant-TW", None) == ("zh-Hant-TW", "zh", "en", "vi")
     assert language_chain(None, "en-GB,en;q=0.9") == ("en-GB", "en", "vi")
+    assert language_chain(None, "vi-VN") == ("vi-VN", "vi", "en")
+    assert language_chain(None, None) == ("vi", "en")
 
 
 def test_malformed_tag_is_refused() -> None:
@@ -48,14 +51,17 @@ async def test_lang_argument_wins_over_header(client: httpx.AsyncClient) -> None
     assert node["name"] != "Chùa Bà Thiên Hậu"
 
 
-async def test_header_is_used_and_missing_language_falls_back_to_vietnamese(
+async def test_header_is_used_and_missing_language_falls_back_to_english(
     client: httpx.AsyncClient,
 ) -> None:
     body = await graphql(client, QUERY, {"text": "Đền Đô"},
                          headers={"Accept-Language": "de-DE,de;q=0.9"})
     node = body["data"]["searchDestinations"]["edges"][0]["node"]
+    assert (node["name"], node["nameLang"]) == ("Do Temple (Temple of the Eight Ly Kings)", "en")
+    assert node["description"]["lang"] == "en"
+    body = await graphql(client, QUERY, {"text": "Đền Đô"}, headers={"Accept-Language": "vi"})
+    node = body["data"]["searchDestinations"]["edges"][0]["node"]
     assert (node["name"], node["nameLang"]) == ("Đền Đô", "vi")
-    assert node["description"]["lang"] == "vi"
 
 
 async def test_malformed_lang_argument_gets_a_code(client: httpx.AsyncClient) -> None:

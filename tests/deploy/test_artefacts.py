@@ -31,6 +31,14 @@ def test_api_artefact_leaves_boto3_to_the_runtime_and_image_libraries_to_the_til
     assert not any(top.startswith("opencv") for top in tops)
 
 
+def test_api_artefact_holds_the_pages_message_catalogues(api_zip: Path) -> None:
+    with zipfile.ZipFile(api_zip) as archive:
+        names = set(archive.namelist())
+    for lang in ("vi", "en", "ko", "zh", "ja", "fr"):  # read by gettext: no Babel needed
+        assert f"api/locale/{lang}/LC_MESSAGES/messages.mo" in names
+    assert not any(name.startswith("babel/") for name in names)
+
+
 def test_every_module_has_bytecode_of_the_deployed_python(api_zip: Path,
                                                           lambda_python: Path) -> None:
     magic = subprocess.run(

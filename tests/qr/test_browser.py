@@ -1,24 +1,34 @@
 """Done means: a printed code, read by a real decoder, opens a page that headless Chromium
-shows with a playable narration in the asked language and its transcript."""
+shows with a playable narration in the asked language and its transcript; and a phone set to
+Korean, Japanese, French or Vietnamese sees each QR page in one language (every text in the
+page's language, or marked as shown in another with a note in the page's language)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from PIL import Image
 from sqlalchemy.pool import NullPool
 
 from api import migrations
+from api.app import create_app
 from api.db import make_async_engine
 from api.seed import seed_all
 from media.store import LocalStore
+from tests.conftest import BACKENDS, TEST_SECRET, fresh_postgis_database, served_settings
+from tests.live import free_port, serving
 from tests.qr.conftest import chromium, decode_labels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,3 +99,80 @@ def test_printed_code_opens_a_playable_narration_in_chromium(tmp_path: Path) -> 
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+#: The screenshots, kept after the run for a person to look at.
+SHOTS = ROOT / ".build" / "qr-page-shots"
+PHONES = ("ko-KR", "ja-JP", "fr-FR", "vi-VN")
+CODES = ("THAU23", "THAU22", "THAUCB")
+#: The note a fallback carries, in each page language, for the English narration.
+ENGLISH_NOTE = {"ko": "영어로 표시", "ja": "英語で表示", "fr": "Affiché en anglais"}
+TITLES = {("THAU23", "ko"): "티엔허우 여신을 모신 본전", ("THAU23", "ja"): "天后聖母を祀る本殿",
+          ("THAU23", "fr"): "Salle principale de la Dame Thiên Hậu",
+          ("THAU23", "vi"): "Chính điện thờ Bà Thiên Hậu",
+          ("THAUCB", "ko"): "티엔허우 사원 (바 사원)",
+          ("THAUCB", "ja"): "天后宮（トゥーザウモット）",
+          ("THAUCB", "fr"): "Pagode de la Dame Thiên Hậu", ("THAUCB", "vi"): "Chùa Bà Thiên Hậu"}
+
+
+def _fresh_database(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'pages.sqlite'}"
+    return fresh_postgis_database(request.getfixturevalue("postgis_url"), "qr_pages")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[tuple[str, str]]:
+    """The app over HTTP on a fresh database of each backend holding every demo (tours,
+    guides): its base URL and the backend."""
+    folder = tmp_path_factory.mktemp("pages")
+    url = _fresh_database(request.param, folder, request)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = served_settings(database_url=url, base_url=base, folder=folder)
+    migrations.upgrade(url)
+    asyncio.run(_seed(url, LocalStore(folder / "media", public_base_url=base,
+                                      secret_key=TEST_SECRET)))
+    with serving(create_app(settings), port=port):
+        yield base, request.param
+
+
+def _open_with_locales(base: str, out: Path) -> list[dict[str, Any]]:
+    wanted = [[code, phone] for phone in PHONES for code in CODES]
+    run = subprocess.run(["node", str(Path(__file__).with_name("one_language.mjs")), base,
+                          str(out), json.dumps(wanted)], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    pages: list[dict[str, Any]] = json.loads(run.stdout)
+    return pages
+
+
+def test_phones_in_four_languages_see_each_qr_page_in_one_language(
+        demo_site: tuple[str, str], tmp_path: Path) -> None:
+    base, backend = demo_site
+    pages = _open_with_locales(base, tmp_path)
+    assert len(pages) == len(PHONES) * len(CODES)
+    for page in pages:
+        where = f"{page['code']} for {page['locale']}"
+        lang = page["locale"].split("-")[0]
+        assert page["status"] == 200 and page["sent"].startswith(page["locale"]), where
+        assert page["html"] == lang, where
+        assert page["strays"] == [], where  # every text in the page's language or noted
+        assert all(note_lang == lang for _, note_lang in page["notes"]), where
+        if (page["code"], lang) in TITLES:
+            assert page["title"] == TITLES[page["code"], lang], where
+        if page["code"] == "THAUCB":
+            assert page["tour"] is not None and page["tour"].startswith("/tours/"), where
+        if page["code"] == "THAU23":  # a narration in English only: noted, but for vi-VN
+            assert page["audio"] == ("vi" if lang == "vi" else "en"), where
+            notes = [text for text, _ in page["notes"]]
+            assert notes == ([] if lang == "vi" else [ENGLISH_NOTE[lang]] * 2), where
+        assert page["width"] <= 390, where  # nothing wider than the phone
+        with Image.open(page["shot"]) as image:
+            assert image.width == 390 and image.height >= 600, where
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+            assert colours is None or len(colours) > 50, where  # text drawn, not blank
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        shutil.copyfile(page["shot"], SHOTS / f"{backend}-{Path(page['shot']).name}")

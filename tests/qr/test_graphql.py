@@ -57,7 +57,9 @@ async def test_qr_code_gives_its_stop_and_narration_in_the_language(
     assert qr["image"]["dataUrl"].startswith("data:image/png;base64,")
     fallback = await graphql(client, QR_CODE, {"code": guide.code},
                              headers={"Accept-Language": "ja"})
-    assert fallback["data"]["qrCode"]["narration"]["lang"] == "vi"
+    assert fallback["data"]["qrCode"]["narration"]["lang"] == "en"  # a foreign visitor: en
+    home = await graphql(client, QR_CODE, {"code": guide.code}, headers={"Accept-Language": "vi"})
+    assert home["data"]["qrCode"]["narration"]["lang"] == "vi"
     missing = await graphql(client, QR_CODE, {"code": "ZZZZZZ"})
     assert missing["data"]["qrCode"] is None
 

@@ -42,7 +42,8 @@ async def test_page_plays_the_narration_in_the_asked_language(
     assert '<html lang="vi">' in vietnamese.text
     assert "Trong chính điện là tượng Bà Thiên Hậu." in vietnamese.text
     korean = await client.get(f"/q/{guide.code}", headers={"Accept-Language": "ko"})
-    assert '<html lang="vi">' in korean.text  # no Korean: the chain falls back to vi
+    # no Korean stop: a visitor who asked for another language than Vietnamese reads English
+    assert '<html lang="en">' in korean.text and "Lady Thien Hau Pagoda" in korean.text
 
 
 async def test_the_page_style_is_a_file_the_app_serves(
