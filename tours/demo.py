@@ -158,7 +158,8 @@ async def load_demo_tours(*, session: AsyncSession, store: MediaStore,
         for here, there in zip(scenes, scenes[1:], strict=False):
             await tour_service.add_hotspot(
                 session=session, actor=SYSTEM, scene_id=here.id, kind="scene", yaw=20.0,
-                pitch=-8.0, text=there.title, target_scene_id=there.id, target_yaw=0.0)
+                pitch=-8.0, text=there.title, target_scene_id=there.id, target_yaw=0.0,
+                target_pitch=-5.0)
             await tour_service.add_hotspot(
                 session=session, actor=SYSTEM, scene_id=there.id, kind="scene", yaw=-160.0,
                 pitch=-8.0, text=here.title, target_scene_id=here.id, target_yaw=180.0)

@@ -120,21 +120,33 @@ def shown_in_chromium(url: str, viewports: list[dict[str, Any]]) -> dict[str, li
     return found
 
 
-@pytest.fixture(scope="module")
-def gate_views(demo_site: DemoSite) -> dict[str, list[Any]]:
-    """The gate scene at 1280×800 then resized to 390×844, and at 390×844 from the start."""
-    return shown_in_chromium(f"{demo_site.base}/tours/{demo_site.tour_id}",
-                             [{**DESKTOP, "then": PHONE}, PHONE])
-
-
 SIZES = ["1280x800", "1280x800 resized to 390x844", "390x844"]
+LANDED = "390x844, the gate's link clicked"
 
 
-def offsets(views: dict[str, list[Any]]) -> dict[str, dict[str, tuple[float, float]]]:
+@pytest.fixture(scope="module")
+def all_views(demo_site: DemoSite) -> dict[str, dict[str, Any]]:
+    """By viewer, then by SIZES (the gate scene at 1280×800, resized to 390×844, and at
+    390×844 from the start) and LANDED (the scene the gate's link leads to)."""
+    link = next(key for key, h in demo_site.hotspots.items() if h.kind == "scene")
+    target = f"scene-{demo_site.hotspots[link].target_scene_id}"
+    shown = shown_in_chromium(f"{demo_site.base}/tours/{demo_site.tour_id}", [
+        {**DESKTOP, "then": PHONE}, {**PHONE, "click": {"hotspot": link, "scene": target}}])
+    return {name: dict(zip([*SIZES, LANDED], views, strict=True))
+            for name, views in shown.items()}
+
+
+@pytest.fixture(scope="module")
+def gate_views(all_views: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+    """The gate scene in each viewer, in the order of SIZES."""
+    return {name: [views[size] for size in SIZES] for name, views in all_views.items()}
+
+
+def offsets(views: dict[str, dict[str, Any]]) -> dict[str, dict[str, tuple[float, float]]]:
     """Marzipano's hotspot positions minus Pannellum's (px), by viewport and hotspot."""
     found = {}
-    for size, pannellum, marzipano in zip(SIZES, views["pannellum"], views["marzipano"],
-                                          strict=True):
+    for size, pannellum in views["pannellum"].items():
+        marzipano = views["marzipano"][size]
         assert pannellum["hotspots"].keys() == marzipano["hotspots"].keys(), size
         found[size] = {key: (marzipano["hotspots"][key]["x"] - spot["x"],
                              marzipano["hotspots"][key]["y"] - spot["y"])
@@ -152,8 +164,8 @@ def test_both_viewers_show_the_gate_scene_and_its_hotspots(
 
 
 def test_each_hotspot_lands_on_the_same_pixel_in_both_viewers(
-        gate_views: dict[str, list[Any]]) -> None:
-    found = offsets(gate_views)
+        all_views: dict[str, dict[str, Any]]) -> None:
+    found = offsets(all_views)
     far = {size: spots for size, spots in found.items()
            if any(abs(dx) > PIXELS or abs(dy) > PIXELS for dx, dy in spots.values())}
     assert far == {}, f"Marzipano − Pannellum (px): {found}"
@@ -192,6 +204,18 @@ def test_both_viewers_show_the_scenes_horizontal_field_of_view_at_any_aspect(
             focal = (spot_a["x"] - spot_b["x"]) / (tan_a - tan_b)
             across = math.degrees(2 * math.atan(view["view"]["width"] / 2 / focal))
             assert across == pytest.approx(hfov, abs=DEGREES), (name, size, across)
+
+
+def test_a_link_lands_on_its_target_view_in_both_viewers(
+        demo_site: DemoSite, all_views: dict[str, dict[str, Any]]) -> None:
+    link = next(h for h in demo_site.hotspots.values() if h.kind == "scene")
+    assert link.target_yaw is not None and link.target_pitch is not None
+    for name in VIEWERS:
+        landed = all_views[name][LANDED]
+        assert landed["scene"] == f"scene-{link.target_scene_id}", name
+        assert landed["hotspots"], name  # the way back, at least
+        assert landed["view"]["yaw"] == pytest.approx(link.target_yaw, abs=0.01), name
+        assert landed["view"]["pitch"] == pytest.approx(link.target_pitch, abs=0.01), name
 
 
 def test_the_main_hall_code_opens_the_main_hall_scene_in_both_viewers(

@@ -1,8 +1,9 @@
 // Opens one tour page in headless Chromium (playwright-core, Debian's chromium) in each viewer
 // and viewport asked for, and prints what each shows, as JSON: the hotspots' bounding-box
 // centres (px, in the panorama's box), the viewer's own view (yaw, pitch, horizontal fov in
-// degrees) and the panorama's size. A viewport with `then` is measured, resized, and measured
-// again in the same page.
+// degrees) and the panorama's size. A viewport with `click` is measured, its link hotspot
+// clicked, and measured again in the scene it leads to; one with `then` is measured, resized,
+// and measured again in the same page.
 //
 //   node two_viewers.js '{"url": "http://127.0.0.1:8000/tours/1", "viewers": [...],
 //                         "viewports": [{"width": 1280, "height": 800, "then": {...}}]}'
@@ -82,6 +83,13 @@ async function main() {
         await page.goto(`${asked.url}${separator}viewer=${name}`);
         await settled(page);
         const shown = [await page.evaluate(measure)];
+        if (viewport.click) { // a link hotspot, clicked as a visitor does, then its scene
+          await page.click(`[data-hotspot="${viewport.click.hotspot}"]`);
+          await page.waitForFunction((scene) => document.body.getAttribute('data-loaded') ===
+            scene, viewport.click.scene, { timeout: 60000 });
+          await page.waitForTimeout(1200); // the scenes' fade
+          shown.push(await page.evaluate(measure));
+        }
         if (viewport.then) {
           await page.setViewportSize({ width: viewport.then.width, height: viewport.then.height });
           await page.waitForTimeout(1000);
