@@ -23,13 +23,12 @@ from sqlalchemy.pool import NullPool
 
 from api import migrations
 from api.app import create_app
-from api.db import make_async_engine, make_sync_engine
-from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
+from api.db import make_async_engine
 from geo.demo import load_demo
 from media.store import LocalStore
 from qr.demo import load_demo_guides
 from tests.conftest import BACKENDS, TEST_SECRET
-from tests.live import free_port, serving
+from tests.live import free_port, live_settings, own_database, serving
 from tours.demo import load_demo_tours
 from tours.models import Hotspot, Scene, Tour
 
@@ -77,32 +76,14 @@ def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
               ) -> Iterator[DemoSite]:
     """The demo data in a database of its own (the live server commits), served over HTTP."""
     folder = tmp_path_factory.mktemp("two-viewers")
-    admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'viewers.sqlite'}"
-    else:
-        cluster = request.getfixturevalue("postgis_url")
-        admin = make_sync_engine(cluster, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS two_viewers")
-            conn.exec_driver_sql("CREATE DATABASE two_viewers")
-        url = cluster.rsplit("/", 1)[0] + "/two_viewers"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = Settings(server=ServerSettings(env="development", public_base_url=base),
-                        auth=AuthSettings(secret_key=TEST_SECRET), db=DatabaseSettings(url=url),
-                        media=MediaSettings(url=f"file://{folder}/media"))
-    migrations.upgrade(url)
-    store = LocalStore(folder / "media", public_base_url=base, secret_key=TEST_SECRET)
-    tour_id, gate, main_hall, spots = asyncio.run(_prepare(url, store))
-    try:
-        with serving(create_app(settings), port=port):
+    with own_database(request, request.param, "two_viewers", folder) as url:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        migrations.upgrade(url)
+        store = LocalStore(folder / "media", public_base_url=base, secret_key=TEST_SECRET)
+        tour_id, gate, main_hall, spots = asyncio.run(_prepare(url, store))
+        with serving(create_app(live_settings(base, url, folder)), port=port):
             yield DemoSite(base, tour_id, gate, main_hall, spots)
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql("DROP DATABASE two_viewers WITH (FORCE)")
-            admin.dispose()
 
 
 def shown_in_chromium(url: str, viewports: list[dict[str, Any]]) -> dict[str, list[Any]]:
