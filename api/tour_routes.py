@@ -40,17 +40,18 @@ PACK_BUILDS = WorkSlots(limit=2, wait_s=10.0, refusal=lambda: DomainError(
 
 
 async def tour_view(*, session: AsyncSession, store: MediaStore, public_base_url: str,
-                    tour_id: int, chain: tuple[str, ...]) -> dict[str, Any] | None:
-    """The page data of a tour: its Pannellum configuration and scene list, or None."""
+                    tour_id: int, chain: tuple[str, ...],
+                    viewer: viewers.Viewer = viewers.Viewer.PANNELLUM) -> dict[str, Any] | None:
+    """The page data of a tour: its configuration for `viewer` and scene list, or None."""
     shown = await tour_service.get_published_tour_scenes(session=session, tour_id=tour_id)
     if shown is None:
         return None
     config = viewers.viewer_config(
-        viewers.Viewer.PANNELLUM, shown, chain=chain,
+        viewer, shown, chain=chain,
         base_of=lambda p: viewers.panorama_base_url(store, public_base_url, p))
     return {
         "title": pick_text(shown.tour.title, chain),
-        "pannellum": config,
+        "viewer": viewer.value, viewer.value: config,
         "scenes": [{"key": viewers.scene_key(s), "title": pick_text(s.title, chain)}
                    for s in shown.scenes],
         "sceneKeys": {to_global_id("Scene", s.id): viewers.scene_key(s) for s in shown.scenes},
@@ -64,6 +65,11 @@ def _tour_id(raw: str) -> int | None:
         return int_key(raw, "Tour")
     except InvalidId:
         return None
+
+
+def _viewer(request: Request) -> viewers.Viewer:
+    asked = request.query_params.get("viewer", "")
+    return viewers.Viewer(asked) if asked in set(viewers.Viewer) else viewers.Viewer.PANNELLUM
 
 
 def _chain(request: Request) -> tuple[str, ...]:
@@ -90,7 +96,7 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         async with sessions() as session:
             view = None if tour_id is None else await tour_view(
                 session=session, store=store, public_base_url=public_base_url,
-                tour_id=tour_id, chain=chain)
+                tour_id=tour_id, chain=chain, viewer=_viewer(request))
         if view is None:
             return HTMLResponse(render("tours/not_found.html", lang=interface_language(chain)),
                                 status_code=404)

@@ -35,7 +35,7 @@ class DemoStop:
     code: str
     title: dict[str, str]
     text: dict[str, str]
-    viewpoint: bool = False
+    viewpoint: str | None = None  # the Vietnamese title of the demo tour's scene it opens
 
 
 DEMO: dict[str, tuple[str, list[DemoStop]]] = {
@@ -62,7 +62,7 @@ DEMO: dict[str, tuple[str, list[DemoStop]]] = {
                   "ja": "本殿の中央の間には天后聖母の像が安置されています。",
                   "fr": "La statue de la Dame Thiên Hậu se dresse dans la travée centrale de "
                         "la salle."},
-                 viewpoint=True),
+                 viewpoint="Chính điện"),
     ]),
     "khu-di-tich-kim-lien": ("KLDEST", [
         DemoStop("khu-di-tich-kim-lien-1", "KLSEN3",
@@ -117,12 +117,13 @@ def demo_file(name: str) -> bytes:
     return (DEMO_MEDIA / name).read_bytes()
 
 
-async def _first_scene(session: AsyncSession, destination_id: int) -> Scene | None:
+async def _scene_titled(session: AsyncSession, destination_id: int, title: str
+                        ) -> Scene | None:
     stmt = (select(Scene).join(Tour, Tour.id == Scene.tour_id)
             .where(Tour.destination_id == destination_id)
-            .order_by(Tour.id, Scene.position, Scene.id).limit(1))
-    found: Scene | None = (await session.execute(stmt)).scalars().first()
-    return found
+            .order_by(Tour.id, Scene.position, Scene.id))
+    return next((s for s in (await session.execute(stmt)).scalars()
+                 if s.title.get("vi") == title), None)
 
 
 async def load_demo_guides(*, session: AsyncSession, store: MediaStore) -> int:
@@ -141,7 +142,8 @@ async def load_demo_guides(*, session: AsyncSession, store: MediaStore) -> int:
             await create_qr_code(session=session, actor=SEED_ACTOR, code=destination_code,
                                  target=QrTarget(TargetKind.DESTINATION, destination.id))
         for demo in demo_stops:
-            scene = await _first_scene(session, destination.id) if demo.viewpoint else None
+            scene = (await _scene_titled(session, destination.id, demo.viewpoint)
+                     if demo.viewpoint else None)
             stop = await stops.create_stop(
                 session=session, actor=SEED_ACTOR,
                 data=stops.NewStop(

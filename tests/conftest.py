@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from api import migrations
 from api.app import create_app
-from api.db import make_async_engine, make_session_factory, make_sync_engine
+from api.db import make_async_engine, make_session_factory
 from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
 from geo.demo import load_demo
 from media.store import LocalStore, MediaStore, S3Store
@@ -64,24 +64,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     migrations.upgrade(url)
     asyncio.run(_seed(url))
     return url
-
-
-def fresh_postgis_database(base_url: str, name: str) -> str:
-    """The URL of an empty database `name` made anew on the cluster of `base_url`."""
-    engine = make_sync_engine(base_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
-    return base_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def served_settings(*, database_url: str, base_url: str, folder: Path) -> Settings:
-    """The settings of an app served over HTTP on `base_url`, its media in `folder`/media."""
-    return Settings(server=ServerSettings(env="development", public_base_url=base_url),
-                    auth=AuthSettings(secret_key=TEST_SECRET),
-                    db=DatabaseSettings(url=database_url),
-                    media=MediaSettings(url=f"file://{folder}/media"))
 
 
 @pytest.fixture

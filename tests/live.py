@@ -1,4 +1,5 @@
-"""The app on a real uvicorn server on a loopback port, for tests that need real concurrency."""
+"""The app on a real uvicorn server on a loopback port, for tests that need real concurrency
+or a real browser: its settings, and a database of its own (the server commits)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 import uvicorn
 from starlette.types import ASGIApp
+
+from api.db import make_sync_engine
+from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
+from tests.conftest import TEST_SECRET
 
 
 def free_port() -> int:
@@ -38,3 +45,34 @@ def serving(app: ASGIApp, *, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+def live_settings(base: str, database_url: str, folder: Path) -> Settings:
+    """Development settings of the app served at `base`, its media in `folder`/media."""
+    return Settings(server=ServerSettings(env="development", public_base_url=base),
+                    auth=AuthSettings(secret_key=TEST_SECRET),
+                    db=DatabaseSettings(url=database_url),
+                    media=MediaSettings(url=f"file://{folder}/media"))
+
+
+@contextmanager
+def own_database(request: pytest.FixtureRequest, backend: str, name: str, folder: Path
+                 ) -> Iterator[str]:
+    """The URL of an empty database of its own on `backend` ("sqlite": a file in `folder`;
+    "postgis": database `name` in the session's cluster, dropped at the end)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.sqlite'}"
+        return
+    cluster = request.getfixturevalue("postgis_url")
+    admin = make_sync_engine(cluster, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        try:
+            yield cluster.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    finally:
+        admin.dispose()

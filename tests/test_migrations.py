@@ -1,5 +1,7 @@
 """Migrations run forward and back on both databases, and agree with the models."""
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from api import migrations
 from api.db import make_sync_engine
 from core.base import Base
 from geo.spatial_schema import include_object_for
-from tests.conftest import fresh_postgis_database
+from tests.live import own_database
 
 TABLES = {"province", "destination", "opening_period", "search_term"}
 TABLES |= {"media_object", "panorama", "tour", "scene", "hotspot"}
@@ -24,10 +26,9 @@ TABLES |= {"account", "auth_session", "refresh_token", "api_key", "destination_o
 
 
 @pytest.fixture(params=["sqlite", "postgis"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/fresh.sqlite"
-    return fresh_postgis_database(request.getfixturevalue("postgis_url"), "fresh")
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with own_database(request, request.param, "fresh", tmp_path) as url:
+        yield url
 
 
 def tables(url: str) -> set[str]:

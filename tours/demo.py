@@ -74,8 +74,10 @@ TOURS = (
 
 
 def draw_panorama(name: str, north_offset: float, sky: tuple[int, int, int],
-                  ground: tuple[int, int, int], width: int = WIDTH) -> bytes:
-    """A legible equirectangular JPEG: sky, ground, horizon, compass points, the scene name."""
+                  ground: tuple[int, int, int], width: int = WIDTH, *, grid: bool = False,
+                  quality: int = 88) -> bytes:
+    """A legible equirectangular JPEG: sky, ground, horizon, compass points, the scene name;
+    with `grid`, a line every 15° of yaw and of pitch, the pitches labelled."""
     height = width // 2
     image = Image.new("RGB", (width, height), sky)
     draw = ImageDraw.Draw(image)
@@ -83,6 +85,8 @@ def draw_panorama(name: str, north_offset: float, sky: tuple[int, int, int],
         t = y / (height / 2)
         draw.line([(0, y), (width, y)], fill=tuple(int(c + (255 - c) * t * 0.5) for c in sky))
     draw.rectangle([0, height // 2, width, height], fill=ground)
+    if grid:
+        _draw_grid(draw, width, height)
     draw.line([(0, height // 2), (width, height // 2)], fill=(255, 255, 255), width=6)
     big = ImageFont.truetype(FONT, width // 24)
     small = ImageFont.truetype(FONT, width // 64)
@@ -107,8 +111,24 @@ def draw_panorama(name: str, north_offset: float, sky: tuple[int, int, int],
     draw.text((x_of(0.0), height * 0.3), name, font=big, anchor="mm", fill=(255, 255, 255),
               stroke_width=4, stroke_fill=(0, 0, 0))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=88)
+    image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def _draw_grid(draw: ImageDraw.ImageDraw, width: int, height: int) -> None:
+    """A line every 15° of yaw and of pitch (an equirectangular image is linear in both)."""
+    line = (235, 235, 235)
+    font = ImageFont.truetype(FONT, max(12, width // 96))
+    for step in range(24):
+        draw.line([(step * width / 24, 0), (step * width / 24, height)], fill=line, width=1)
+    for pitch in range(-75, 90, 15):
+        if pitch == 0:
+            continue
+        y = (90 - pitch) / 180 * height
+        draw.line([(0, y), (width, y)], fill=line, width=1)
+        for yaw in range(-150, 180, 60):
+            draw.text(((yaw + 180) / 360 * width + 4, y - 2), f"{pitch:+d}°", font=font,
+                      anchor="ld", fill=line, stroke_width=2, stroke_fill=(0, 0, 0))
 
 
 async def load_demo_tours(*, session: AsyncSession, store: MediaStore,
@@ -138,7 +158,8 @@ async def load_demo_tours(*, session: AsyncSession, store: MediaStore,
         for here, there in zip(scenes, scenes[1:], strict=False):
             await tour_service.add_hotspot(
                 session=session, actor=SYSTEM, scene_id=here.id, kind="scene", yaw=20.0,
-                pitch=-8.0, text=there.title, target_scene_id=there.id, target_yaw=0.0)
+                pitch=-8.0, text=there.title, target_scene_id=there.id, target_yaw=0.0,
+                target_pitch=-5.0)
             await tour_service.add_hotspot(
                 session=session, actor=SYSTEM, scene_id=there.id, kind="scene", yaw=-160.0,
                 pitch=-8.0, text=here.title, target_scene_id=here.id, target_yaw=180.0)

@@ -29,6 +29,10 @@ from tours.models import Hotspot, Scene, Tour
 
 BaseOf = Callable[[Panorama], str]
 
+#: The horizontal field of view a visitor may zoom between, in degrees: Pannellum's defaults,
+#: given to Marzipano too so that both viewers allow the same.
+HFOV_LIMITS = (50.0, 120.0)
+
 
 class Viewer(StrEnum):
     """The 360° viewers a tour is configured for."""
@@ -113,7 +117,8 @@ def pannellum_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str],
     config: dict[str, Any] = {
         "default": {"firstScene": scene_key(scenes[0]) if scenes else None,
                     "title": pick_text(tour.tour.title, chain), "autoLoad": True,
-                    "sceneFadeDuration": 600, "compass": True},
+                    "sceneFadeDuration": 600, "compass": True,
+                    "minHfov": HFOV_LIMITS[0], "maxHfov": HFOV_LIMITS[1]},
         "scenes": {},
     }
     for scene in scenes:
@@ -135,14 +140,36 @@ def pannellum_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str],
     return config
 
 
-def _vertical_fov(hfov_degrees: float, aspect: float = 4 / 3) -> float:
-    return 2 * math.atan(math.tan(math.radians(hfov_degrees) / 2) / aspect)
+def _marzipano_pitch(pitch_degrees: float) -> float:
+    """A pitch of the data model (degrees, Pannellum's sign: up is positive) in Marzipano's
+    terms: radians, down is positive (RectilinearView.coordinatesToScreen puts a point of
+    pitch p at y = -sin p, below the horizon for p > 0, and a view of pitch p looks at it)."""
+    return -math.radians(pitch_degrees)
+
+
+def _marzipano_hotspot(hotspot: Hotspot, chain: Sequence[str]) -> dict[str, Any]:
+    spot: dict[str, Any] = {"id": f"hotspot-{hotspot.id}", "yaw": math.radians(hotspot.yaw),
+                            "pitch": _marzipano_pitch(hotspot.pitch)}
+    if hotspot.kind == "scene" and hotspot.target_scene_id is not None:
+        spot.update(rotation=0, target=f"scene-{hotspot.target_scene_id}",
+                    title=pick_text(hotspot.text, chain))
+        if hotspot.target_yaw is not None:
+            spot["targetYaw"] = math.radians(hotspot.target_yaw)
+        if hotspot.target_pitch is not None:
+            spot["targetPitch"] = _marzipano_pitch(hotspot.target_pitch)
+    else:
+        spot.update(title=pick_text(hotspot.text, chain), text="", kind=hotspot.kind)
+    return spot
 
 
 def marzipano_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str]
                      ) -> dict[str, Any]:
-    """Marzipano's scene data (the shape of Marzipano Tool's APP_DATA, angles in radians),
-    with each scene's tile URL template and cube preview for ImageUrlSource.fromString."""
+    """Marzipano's scene data (the shape of Marzipano Tool's APP_DATA, angles in radians with
+    Marzipano's pitch sign: down is positive), with each scene's tile URL template and cube
+    preview for ImageUrlSource.fromString. The field of view is horizontal (`hfov`, and
+    `hfovLimits`): Marzipano's `fov` is vertical and depends on the viewport's aspect, so a
+    viewer sets `fov = Marzipano.util.convertFov.htov(hfov, width, height)` at its size."""
+    low, high = HFOV_LIMITS
     data: dict[str, Any] = {
         "name": pick_text(tour.tour.title, chain),
         "settings": {"mouseViewMode": "drag", "autorotateEnabled": False,
@@ -156,14 +183,7 @@ def marzipano_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str]
         preview = layout.marzipano_preview_size
         levels = [{"tileSize": preview, "size": preview, "fallbackOnly": True}]
         levels += [{"tileSize": m.tile_size, "size": m.size} for m in layout.marzipano_levels]
-        links, infos = [], []
-        for h in tour.shown_hotspots(scene):
-            if h.kind == "scene" and h.target_scene_id is not None:
-                links.append({"yaw": math.radians(h.yaw), "pitch": math.radians(h.pitch),
-                              "rotation": 0, "target": f"scene-{h.target_scene_id}"})
-            else:
-                infos.append({"yaw": math.radians(h.yaw), "pitch": math.radians(h.pitch),
-                              "title": pick_text(h.text, chain), "text": ""})
+        spots = [_marzipano_hotspot(h, chain) for h in tour.shown_hotspots(scene)]
         data["scenes"].append({
             "id": scene_key(scene), "name": pick_text(scene.title, chain),
             "urlTemplate": base + MARZIPANO_TEMPLATE,
@@ -171,10 +191,12 @@ def marzipano_config(tour: TourScenes, *, base_of: BaseOf, chain: Sequence[str]
             "cubeMapPreviewFaceOrder": MARZIPANO_PREVIEW_ORDER,
             "levels": levels, "faceSize": layout.marzipano_levels[-1].size,
             "initialViewParameters": {"yaw": math.radians(scene.initial_yaw),
-                                      "pitch": math.radians(scene.initial_pitch),
-                                      "fov": _vertical_fov(scene.initial_hfov)},
+                                      "pitch": _marzipano_pitch(scene.initial_pitch),
+                                      "hfov": math.radians(scene.initial_hfov)},
+            "hfovLimits": {"min": math.radians(low), "max": math.radians(high)},
             "northOffset": math.radians(scene.north_offset),
-            "linkHotspots": links, "infoHotspots": infos,
+            "linkHotspots": [s for s in spots if "target" in s],
+            "infoHotspots": [s for s in spots if "target" not in s],
         })
     return data
 

@@ -23,19 +23,15 @@ from sqlalchemy.pool import NullPool
 from accounts.service import create_account
 from api import migrations
 from api.app import create_app
-from api.db import make_async_engine, make_sync_engine
+from api.db import make_async_engine
 from api.settings import (
-    AuthSettings,
-    DatabaseSettings,
     MailSettings,
-    MediaSettings,
-    ServerSettings,
     Settings,
 )
 from geo.demo import load_demo
 from tests.accounts.helpers import PASSWORD
-from tests.conftest import BACKENDS, TEST_SECRET
-from tests.live import free_port, serving
+from tests.conftest import BACKENDS
+from tests.live import free_port, live_settings, own_database, serving
 
 HERE = Path(__file__).resolve().parent
 EDITOR = "bien-tap@sovhttdl.example.vn"
@@ -71,31 +67,13 @@ def live_console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
                  ) -> Iterator[LiveConsole]:
     """The app served on loopback over a database of its own."""
     folder = tmp_path_factory.mktemp("console")
-    admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'console.sqlite'}"
-    else:
-        base = request.getfixturevalue("postgis_url")
-        admin = make_sync_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS console_walk")
-            conn.exec_driver_sql("CREATE DATABASE console_walk")
-        url = base.rsplit("/", 1)[0] + "/console_walk"
-    migrations.upgrade(url)
-    asyncio.run(_seed(url))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    settings = Settings(server=ServerSettings(env="development", public_base_url=base_url),
-                        auth=AuthSettings(secret_key=TEST_SECRET), db=DatabaseSettings(url=url),
-                        media=MediaSettings(url=f"file://{folder}/media"))
-    try:
-        with serving(create_app(settings), port=port):
+    with own_database(request, request.param, "console_walk", folder) as url:
+        migrations.upgrade(url)
+        asyncio.run(_seed(url))
+        with serving(create_app(live_settings(base_url, url, folder)), port=port):
             yield LiveConsole(base_url, url, folder / "media", request.param)
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql("DROP DATABASE console_walk WITH (FORCE)")
-            admin.dispose()
 
 
 def walk(script: str, live: LiveConsole, out: Path, **env: str) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from api.app import create_app
 from api.db import make_async_engine
 from api.seed import seed_all
 from media.store import LocalStore
-from tests.conftest import BACKENDS, TEST_SECRET, fresh_postgis_database, served_settings
-from tests.live import free_port, serving
+from tests.conftest import BACKENDS, TEST_SECRET
+from tests.live import free_port, live_settings, own_database, serving
 from tests.qr.conftest import chromium, decode_labels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,27 +115,20 @@ TITLES = {("THAU23", "ko"): "티엔허우 여신을 모신 본전", ("THAU23", "
           ("THAUCB", "fr"): "Pagode de la Dame Thiên Hậu", ("THAUCB", "vi"): "Chùa Bà Thiên Hậu"}
 
 
-def _fresh_database(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'pages.sqlite'}"
-    return fresh_postgis_database(request.getfixturevalue("postgis_url"), "qr_pages")
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[tuple[str, str]]:
     """The app over HTTP on a fresh database of each backend holding every demo (tours,
     guides): its base URL and the backend."""
     folder = tmp_path_factory.mktemp("pages")
-    url = _fresh_database(request.param, folder, request)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = served_settings(database_url=url, base_url=base, folder=folder)
-    migrations.upgrade(url)
-    asyncio.run(_seed(url, LocalStore(folder / "media", public_base_url=base,
-                                      secret_key=TEST_SECRET)))
-    with serving(create_app(settings), port=port):
-        yield base, request.param
+    with own_database(request, request.param, "qr_pages", folder) as url:
+        migrations.upgrade(url)
+        asyncio.run(_seed(url, LocalStore(folder / "media", public_base_url=base,
+                                          secret_key=TEST_SECRET)))
+        with serving(create_app(live_settings(base, url, folder)), port=port):
+            yield base, request.param
 
 
 def _open_with_locales(base: str, out: Path) -> list[dict[str, Any]]:

@@ -20,8 +20,8 @@ from api.db import make_async_engine
 from api.types.common import to_global_id
 from geo.demo import load_demo
 from media.store import LocalStore
-from tests.conftest import TEST_SECRET, served_settings
-from tests.live import free_port, serving
+from tests.conftest import TEST_SECRET
+from tests.live import free_port, live_settings, serving
 from tours.demo import load_demo_tours
 from tours.models import Scene, Tour
 
@@ -56,11 +56,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     url = f"sqlite:///{folder / 'viewer.sqlite'}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = served_settings(database_url=url, base_url=base, folder=folder)
     migrations.upgrade(url)
     store = LocalStore(folder / "media", public_base_url=base, secret_key=TEST_SECRET)
     ids = asyncio.run(_prepare(url, store))
-    with serving(create_app(settings), port=port):
+    with serving(create_app(live_settings(base, url, folder)), port=port):
         yield base, ids
 
 

@@ -17,13 +17,13 @@ from sqlalchemy.pool import NullPool
 
 from api import migrations
 from api.app import create_app
-from api.db import make_async_engine, make_sync_engine
+from api.db import make_async_engine
 from api.types.common import to_global_id
 from geo.listings.models import AuditEvent, ListingChange, ListingVersion
 from tests.accounts.helpers import HOTEL_A, Person, add_person, destination_id
 from tests.api.test_hardening import settings_for
 from tests.conftest import _seed
-from tests.live import serving
+from tests.live import own_database, serving
 
 ROUNDS = 20
 PROPOSE = """mutation($id: ID!, $base: Int!, $text: String!) {
@@ -37,22 +37,10 @@ WITHDRAW = """mutation($id: ID!) { withdrawListingChange(id: $id) { id status } 
 @pytest.fixture(params=["sqlite", "postgis"])
 def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of its own (the live server commits), migrated and seeded."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.sqlite'}"
-    else:
-        base = request.getfixturevalue("postgis_url")
-        admin = make_sync_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS review_race")
-            conn.exec_driver_sql("CREATE DATABASE review_race")
-        url = base.rsplit("/", 1)[0] + "/review_race"
-    migrations.upgrade(url)
-    asyncio.run(_seed(url))
-    yield url
-    if request.param == "postgis":
-        with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE review_race WITH (FORCE)")
-        admin.dispose()
+    with own_database(request, request.param, "review_race", tmp_path) as url:
+        migrations.upgrade(url)
+        asyncio.run(_seed(url))
+        yield url
 
 
 @pytest.fixture
