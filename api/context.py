@@ -19,6 +19,9 @@ from core.language import language_chain
 from core.time import utcnow
 from media.store import MediaStore
 
+#: The app's choice of language, before Accept-Language (the phone's).
+APP_LANGUAGE_HEADER = "x-tourism-language"
+
 
 @dataclass
 class Context:
@@ -39,6 +42,14 @@ class Context:
     #: store's upload event starts the tiler (Lambda).
     ingest: Callable[[str], None] | None = None
 
-    def chain(self, lang: str | None) -> tuple[str, ...]:
-        """The language chain for a field's `lang` argument or the request's header."""
-        return language_chain(lang, self.accept_language)
+    def chain(self, lang: str | None, inherited: tuple[str, ...] | None = None
+              ) -> tuple[str, ...]:
+        """The language chain for a field's `lang` argument; without one, the chain the field
+        inherits from its parent, else the request's: the app's `X-Tourism-Language` header
+        (ignored when malformed), then `Accept-Language`."""
+        if lang is None and inherited is not None:
+            return inherited
+        if lang is not None:
+            return language_chain(lang, self.accept_language)
+        app_language = self.request.headers.get(APP_LANGUAGE_HEADER) if self.request else None
+        return language_chain(app_language, self.accept_language, strict=False)
