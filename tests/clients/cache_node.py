@@ -13,15 +13,8 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from api.settings import (
-    AuthSettings,
-    DatabaseSettings,
-    LimitSettings,
-    MediaSettings,
-    ServerSettings,
-    Settings,
-)
-from tests.conftest import ROOT, TEST_SECRET
+from tests.api.test_hardening import settings_for
+from tests.conftest import ROOT
 from tests.live import serving
 
 HERE = Path(__file__).resolve().parent
@@ -30,12 +23,8 @@ HERE = Path(__file__).resolve().parent
 @pytest.fixture
 def graphql_url(tmp_path: Path, database_url: str) -> Iterator[str]:
     """The GraphQL endpoint of the app on a real uvicorn server over the demo data."""
-    settings = Settings(server=ServerSettings(env="development",
-                                              public_base_url="http://testserver"),
-                        auth=AuthSettings(secret_key=TEST_SECRET),
-                        db=DatabaseSettings(url=database_url),
-                        media=MediaSettings(url=f"file://{tmp_path}/media"),
-                        limits=LimitSettings(client_per_minute=100_000, client_burst=100_000))
+    settings = settings_for(tmp_path, database_url=database_url,
+                            client_per_minute=100_000, client_burst=100_000)
     with serving(create_app(settings)) as url:
         yield f"{url}/graphql"
 
