@@ -39,9 +39,13 @@ class Context:
     #: store's upload event starts the tiler (Lambda).
     ingest: Callable[[str], None] | None = None
 
-    def chain(self, lang: str | None) -> tuple[str, ...]:
-        """The language chain for a field's `lang` argument (refused when malformed), else the
-        request's X-Tourism-Language or Accept-Language header."""
+    def chain(self, lang: str | None, inherited: tuple[str, ...] | None = None
+              ) -> tuple[str, ...]:
+        """The language chain for a field's `lang` argument (refused when malformed); without
+        one, the chain the field inherits from its parent, else the request's: the app's
+        X-Tourism-Language header (ignored when malformed), then Accept-Language."""
+        if lang is None and inherited is not None:
+            return inherited
         app = self.request.headers.get(APP_LANGUAGE_HEADER) if self.request is not None else None
         return request_chain(lang=lang, strict=True, headers={
             APP_LANGUAGE_HEADER: app or "", "accept-language": self.accept_language or ""})

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from geo import service as geo_service
+from geo.listings import service as listing_service
 from geo.models import Destination, OpeningPeriod, Province
 from media import service as media_service
 from media.models import Panorama
@@ -36,6 +38,7 @@ class Loaders:
     hotspots_by_scene: DataLoader[int, list[Hotspot]]
     panorama: DataLoader[int, Panorama | None]
     listing_destination: DataLoader[int, Destination | None]  # drafts too: owners and staff
+    cover_photo: DataLoader[int, dict[str, Any] | None]  # the public listing's first photo
 
 
 def make_loaders(session: AsyncSession) -> Loaders:
@@ -72,6 +75,10 @@ def make_loaders(session: AsyncSession) -> Loaders:
     async def load_listing_destinations(ids: list[int]) -> list[Destination | None]:
         return await geo_service.get_destinations(session=session, ids=ids, include_drafts=True)
 
+    async def load_cover_photos(ids: list[int]) -> list[dict[str, Any] | None]:
+        found = await listing_service.cover_photos(session=session, destination_ids=ids)
+        return [found[i] for i in ids]
+
     async def load_tours(ids: list[int]) -> list[Tour | None]:
         return await tour_service.get_tours(session=session, ids=ids)
 
@@ -105,4 +112,5 @@ def make_loaders(session: AsyncSession) -> Loaders:
         hotspots_by_scene=DataLoader(load_fn=load_hotspots),
         panorama=DataLoader(load_fn=load_panoramas),
         listing_destination=DataLoader(load_fn=load_listing_destinations),
+        cover_photo=DataLoader(load_fn=load_cover_photos),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -29,7 +30,7 @@ from api.queries.destinations import DestinationQueries
 from api.queries.listings import ListingQueries
 from api.queries.qr import QrQueries
 from api.queries.tours import TourQueries
-from api.types.common import GEOJSON_SCALAR, GeoJSON
+from api.types.common import DATETIME_SCALAR, GEOJSON_SCALAR, GeoJSON
 from api.types.destination import Destination
 from api.types.listing import ListingChange
 from core.errors import DomainError
@@ -93,7 +94,8 @@ def build_schema(*, production: bool) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[Destination, ListingChange, *error_code_enums()],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={
+            GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}),
         extensions=[
             # Depth and aliases measured with each fragment once (strawberry's limiters walk
             # fragments spread twice per level in exponential time); no introspection in prod.

@@ -11,5 +11,5 @@ def utcnow() -> datetime:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """A moment read back from the database as timezone-aware UTC (SQLite keeps no offset)."""
+    """The moment, timezone-aware, in UTC; a naive one (SQLite keeps no offset) is UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -28,14 +28,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.time import utcnow
+from core.time import as_utc, utcnow
 from media.errors import MediaError
 from media.errors import MediaErrorCode as Code
 from media.images import EXTENSIONS, ImageHeader, PixelBudget, probe
@@ -77,10 +77,6 @@ class IngestResult:
                 "failure": self.failure, "skipped": self.skipped}
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 async def _by_upload(session: AsyncSession, key: str) -> Panorama | None:
     found: Panorama | None = (await session.execute(
         select(Panorama).where(Panorama.upload_key == key)
@@ -96,7 +92,7 @@ async def record_upload(*, session: AsyncSession, store: MediaStore, key: str,
     if found is not None:
         return found, False
     upload = await pending_upload(session=session, purpose=PANORAMA_UPLOADS, key=key)
-    if _utc(upload.expires_at) <= (now or utcnow()):
+    if as_utc(upload.expires_at) <= (now or utcnow()):
         raise PANORAMA_UPLOADS.error(Code.UPLOAD_EXPIRED,
                                      "the upload has expired: request a new one")
     info = await asyncio.to_thread(store.head, key)

@@ -28,9 +28,8 @@ from media.images import ImageHeader, decode
 from media.store import MediaStore
 from media.tiling import (
     MARZIPANO_PREVIEW_ORDER,
-    PREVIEW_WIDTH,
-    THUMB_WIDTH,
     Layout,
+    equirect_sizes,
     layout_for,
     panorama_prefix,
 )
@@ -124,10 +123,8 @@ class _Jobs:
 
 
 def _equirect_images(pixels: Pixels, writer: TileWriter) -> None:
-    height, width = pixels.shape[:2]
-    for name, target in (("preview.jpg", PREVIEW_WIDTH), ("thumb.jpg", THUMB_WIDTH)):
-        w = min(width, target)
-        pixels = shrink(pixels, w, max(1, w // 2))  # the thumbnail from the preview
+    for name, (w, h) in equirect_sizes(pixels.shape[1]).items():
+        pixels = shrink(pixels, w, h)  # the thumbnail from the preview
         writer.tile(name, pixels)
 
 

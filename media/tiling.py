@@ -34,6 +34,16 @@ PANNELLUM_FALLBACK_PATH = "/fallback/%s"
 MARZIPANO_TEMPLATE = "/mz/{z}/{f}/{y}/{x}.jpg"
 
 
+def equirect_sizes(width: int) -> dict[str, tuple[int, int]]:
+    """The pixel sizes of a panorama's equirectangular previews, largest first: preview.jpg,
+    then thumb.jpg (2:1, never wider than the panorama)."""
+    sizes = {}
+    for name, target in (("preview.jpg", PREVIEW_WIDTH), ("thumb.jpg", THUMB_WIDTH)):
+        w = min(width, target)
+        sizes[name] = (w, max(1, w // 2))
+    return sizes
+
+
 def panorama_prefix(sha256: str) -> str:
     """The folder of a panorama's objects."""
     return f"panoramas/{sha256}"

@@ -16,14 +16,14 @@ import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.time import utcnow
+from core.time import as_utc, utcnow
 from media.errors import MediaError
 from media.errors import MediaErrorCode as Code
 from media.models import MediaObject, UploadStatus
@@ -96,10 +96,6 @@ class ClaimedUpload:
         return await asyncio.to_thread(self.store.get, self.upload.key)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 async def start_upload(
     *, session: AsyncSession, store: MediaStore, purpose: UploadPurpose, content_type: str,
     prefix: str, created_by: int | None, subject: Mapping[str, Any] | None = None,
@@ -152,7 +148,7 @@ async def claim_upload(
     body succeeds; when the body raises, deleted from the store and its writes undone."""
     upload = await pending_upload(session=session, purpose=purpose, key=key, subject=subject)
     now = now or utcnow()
-    if _utc(upload.expires_at) <= now:
+    if as_utc(upload.expires_at) <= now:
         raise purpose.error(Code.UPLOAD_EXPIRED, "the upload has expired: request a new one")
     info = await asyncio.to_thread(store.head, key)
     if info is None:

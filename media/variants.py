@@ -19,6 +19,7 @@ from PIL import Image, ImageCms
 from media.errors import MediaError
 from media.errors import MediaErrorCode as Code
 from media.images import FORMAT_OF_TYPE, ImageCodes, PixelBudget, check_image, decoded_bytes
+from media.photo_sizes import SIZES, variant_size
 from media.store import MediaStore
 
 #: Largest photo decoded: 40 megapixels (a camera's), and 128 MiB once decoded (a JPEG of 40
@@ -27,7 +28,6 @@ PHOTO_BUDGET = PixelBudget(width=65_500, height=65_500, max_pixels=40_000_000,
                            max_decoded_bytes=128 * 1024 * 1024)
 PHOTO_CODES = ImageCodes(unsupported=Code.PHOTO_INVALID, corrupt=Code.PHOTO_INVALID,
                          too_large=Code.PHOTO_TOO_MANY_PIXELS, bomb=Code.PHOTO_TOO_MANY_PIXELS)
-SIZES = {"thumbnail": 320, "medium": 1024, "large": 2048}
 #: Rows of the decoded image converted and reduced at a time (times the reduction factor).
 STRIP_ROWS = 64
 _ORIENTATION = 0x0112
@@ -136,9 +136,8 @@ def render_variants(data: bytes, content_type: str, *, budget: PixelBudget = PHO
     base, turned = _decode(data, fmt, budget)
     width, height = (header.height, header.width) if turned else (header.width, header.height)
     variants: dict[str, bytes] = {}
-    for name, edge in SIZES.items():
-        scale = min(1.0, edge / base.width, edge / base.height)
-        sized = base.resize((max(1, round(base.width * scale)), max(1, round(base.height * scale))),
+    for name in SIZES:
+        sized = base.resize(variant_size(width, height, name),
                             Image.Resampling.LANCZOS)  # a new image: no copy of the base
         variants[f"{name}.jpg"] = _encode(sized, "JPEG")
         variants[f"{name}.webp"] = _encode(sized, "WEBP")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from api.context import Context
@@ -11,6 +9,7 @@ from api.types.common import (
     BBoxInput,
     GeoJSON,
     GeoPointInput,
+    Lang,
     Node,
     int_key,
 )
@@ -19,6 +18,7 @@ from api.types.connections import (
     DestinationConnection,
     NearbyDestinationConnection,
     cluster_of,
+    cluster_scope,
     destination_connection,
     nearby_connection,
 )
@@ -31,10 +31,6 @@ from geo.service import DestinationFilter as FilterValue
 from geo.service import list_destinations
 
 Info = strawberry.Info[Context, None]
-Lang = Annotated[
-    str | None,
-    strawberry.argument(description="BCP 47 language of the texts; else Accept-Language."),
-]
 
 
 @strawberry.input(description="What every destination query can narrow by.")
@@ -176,14 +172,15 @@ class DestinationQueries:
         filter: DestinationFilter | None = None, lang: Lang = None,
     ) -> list[DestinationCluster]:
         chain = info.context.chain(lang)
+        box, flt = bbox.checked(), _filter(filter, info)
         clusters = await spatial.destination_clusters(
-            session=info.context.session, bbox=bbox.checked(), zoom=zoom,
-            flt=_filter(filter, info))
+            session=info.context.session, bbox=box, zoom=zoom, flt=flt)
+        scope = cluster_scope(flt, box)
         singles = await info.context.loaders.destination.load_many(
             [c.destination_id for c in clusters if c.destination_id is not None])
         by_id = {d.id: d for d in singles if d is not None}
         return [
-            cluster_of(c, zoom, Destination.from_model(by_id[c.destination_id], chain)
+            cluster_of(c, zoom, scope, Destination.from_model(by_id[c.destination_id], chain)
                        if c.destination_id in by_id else None)
             for c in clusters
         ]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from accounts import service as auth_service
 from api.context import Context
 from api.types.account import Account
-from api.types.common import int_key
+from api.types.common import Lang, int_key
 from api.types.listing import (
     Listing,
     ListingChange,
@@ -20,10 +18,6 @@ from api.types.listing import (
 from geo.listings import service as listings
 
 Info = strawberry.Info[Context, None]
-Lang = Annotated[
-    str | None,
-    strawberry.argument(description="BCP 47 language of the texts; else Accept-Language."),
-]
 
 
 async def listing_change_by_id(info: Info, global_id: str, lang: str | None) -> ListingChange:

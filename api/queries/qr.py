@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 import strawberry
 
 from api.context import Context
-from api.types.common import GeoPointInput, int_key
+from api.types.common import GeoPointInput, Lang, int_key
 from api.types.destination import Destination
 from api.types.qr import Kiosk, QrCode, ScanRow, ScanStatistics
 from api.types.stop import Stop
@@ -19,10 +18,6 @@ from qr import service as qr_service
 from tours import zones
 
 Info = strawberry.Info[Context, None]
-Lang = Annotated[
-    str | None,
-    strawberry.argument(description="BCP 47 language of the texts; else Accept-Language."),
-]
 
 
 async def stop_by_id(info: Info, global_id: str, lang: str | None) -> Stop | None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from api.context import Context
-from api.types.common import GeoPointInput, int_key
+from api.types.common import GeoPointInput, Lang, int_key
 from api.types.tour import Panorama, Scene, SceneNear, Tour
 from geo.geometry import check_radius
 from tours import service as tour_service
 
 Info = strawberry.Info[Context, None]
-Lang = Annotated[
-    str | None,
-    strawberry.argument(description="BCP 47 language of the texts; else Accept-Language."),
-]
 
 
 async def tour_by_id(info: Info, global_id: str, lang: str | None) -> Tour | None:

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import NewType
+from datetime import datetime
+from typing import Annotated, NewType
 
 import strawberry
 
 from api.errors import ApiErrorCode
 from core.errors import DomainError
+from core.time import as_utc
 from geo.geometry import BBox as BBoxValue
 from geo.geometry import GeoPoint as GeoPointValue
 from geo.geometry import check_bbox, check_point
+
+#: The `lang` argument of every query and of every field whose value depends on the language:
+#: a normalized client cache (Apollo's, urql's Graphcache) keys each language apart.
+Lang = Annotated[
+    str | None,
+    strawberry.argument(description="BCP 47 language of the texts; else the enclosing "
+                        "field's, else X-Tourism-Language, else Accept-Language."),
+]
 
 GeoJSON = NewType("GeoJSON", object)
 #: Registered once, through the schema's scalar_map.
@@ -21,6 +31,24 @@ GEOJSON_SCALAR = strawberry.scalar(
     description="An RFC 7946 geometry object, EPSG:4326, positions as [lng, lat].",
     serialize=lambda v: v,
     parse_value=lambda v: v,
+)
+
+
+
+def _parse_datetime(value: object) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("a DateTime needs its offset (e.g. 2025-01-31T08:00:00+07:00)")
+    return as_utc(moment)
+
+
+#: Every datetime of the API, registered once through the schema's scalar_map: ISO 8601 in UTC
+#: with its offset, whatever the database kept (SQLite keeps none).
+DATETIME_SCALAR = strawberry.scalar(
+    name="DateTime",
+    description="A moment as ISO 8601 with its offset, in UTC: 2025-01-31T01:00:00+00:00.",
+    serialize=lambda v: as_utc(v).isoformat(),
+    parse_value=_parse_datetime,
 )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, TypeVar
 
 import strawberry
@@ -11,7 +14,9 @@ from api.context import Context
 from api.types.common import BBox, GeoPoint, PageInfo
 from api.types.destination import Destination
 from core.paging import Page
+from geo.geometry import BBox as BBoxValue
 from geo.models import Destination as DestinationModel
+from geo.service import DestinationFilter as FilterValue
 from geo.spatial import Cluster
 
 T = TypeVar("T")
@@ -62,7 +67,9 @@ class NearbyDestinationConnection:
 
 @strawberry.type
 class DestinationCluster:
-    """A map marker standing for `count` destinations of one grid cell."""
+    """A map marker standing for `count` destinations of one grid cell. Its id names the cell
+    at its zoom for one filter and box (`zoom/x/y/scope`): the same in every request with
+    them, different for another filter or box, since the count then differs."""
 
     id: strawberry.ID
     count: int
@@ -107,9 +114,24 @@ def nearby_connection(
                                        page_info=page_info(cursors, page.has_next, had_after))
 
 
-def cluster_of(cluster: Cluster, zoom: int, destination: Destination | None) -> DestinationCluster:
-    """The GraphQL view of a grid cluster."""
-    cell_id = f"{zoom}/{cluster.cell[0]}/{cluster.cell[1]}"
+def cluster_scope(flt: FilterValue, bbox: BBoxValue) -> str:
+    """A short stable hash of what a cluster's count depends on beside its cell: the filter
+    (the order and repeats of its lists aside; not the request's time) and the box the cells
+    are cut to (it sets their height too)."""
+    criteria: dict[str, Any] = {}
+    for f in fields(flt):
+        value = getattr(flt, f.name)
+        if f.name != "now":
+            criteria[f.name] = sorted(set(value)) if isinstance(value, tuple) else value
+    box = [bbox.west, bbox.south, bbox.east, bbox.north]
+    canonical = json.dumps([criteria, box], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def cluster_of(cluster: Cluster, zoom: int, scope: str,
+               destination: Destination | None) -> DestinationCluster:
+    """The GraphQL view of a grid cluster of a scope (`cluster_scope`)."""
+    cell_id = f"{zoom}/{cluster.cell[0]}/{cluster.cell[1]}/{scope}"
     return DestinationCluster(id=strawberry.ID(cell_id), count=cluster.count,
                               center=GeoPoint.of(cluster.center), bbox=BBox.of(cluster.bbox),
                               destination=destination)

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Context
-from api.types.common import GeoPoint, Node, to_global_id
+from api.types.common import GeoPoint, Lang, Node, to_global_id
 from core.language import Localized, pick
 from geo import hours as opening
 from geo import models
 from geo.hours import LOCAL_TZ
 
 if TYPE_CHECKING:
+    from api.types.cover import CoverPhoto
     from api.types.stop import Stop
     from api.types.tour import Tour
 
@@ -55,8 +56,8 @@ class Province:
         return self.model.code
 
     @strawberry.field
-    def name(self) -> str:
-        found = pick(self.model.name, self.chain)
+    def name(self, info: Info, lang: Lang = None) -> str:
+        found = pick(self.model.name, info.context.chain(lang, self.chain))
         return found.text if found else self.model.code
 
 
@@ -64,8 +65,16 @@ class Province:
 class Price:
     """A ticket or price line, in Vietnamese đồng."""
 
-    label: LocalizedText | None
-    amount_vnd: int
+    line: strawberry.Private[dict[str, Any]]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    def label(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.line.get("label"), info.context.chain(lang, self.chain)))
+
+    @strawberry.field
+    def amount_vnd(self) -> int:
+        return int(self.line.get("amount_vnd", 0))
 
 
 @strawberry.type
@@ -99,41 +108,66 @@ class Contact:
 class Accessibility:
     """What a visitor with reduced mobility should know."""
 
-    wheelchair: bool | None
-    notes: LocalizedText | None
+    document: strawberry.Private[dict[str, Any]]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    def wheelchair(self) -> bool | None:
+        found: bool | None = self.document.get("wheelchair")
+        return found
+
+    @strawberry.field
+    def notes(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.document.get("notes"),
+                                     info.context.chain(lang, self.chain)))
 
 
 def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-@strawberry.type(description="A place to visit: texts come in the visitor's language.")
+@strawberry.type(description="A place to visit: texts come in the visitor's language; each "
+                 "text field takes `lang`, so that a normalized cache keeps languages apart.")
 class Destination(Node):
     model: strawberry.Private[models.Destination]
     chain: strawberry.Private[tuple[str, ...]]
-    # The fields every list asks for are plain values, set once: a page of 100 destinations
-    # then costs graphql-core no resolver calls for them.
     slug: str
-    name: str = strawberry.field(description="The name in the visitor's language (see nameLang).")
-    name_lang: str = strawberry.field(description="BCP 47 tag of the language `name` is in.")
     location: GeoPoint
 
     @classmethod
     def from_model(cls, model: models.Destination, chain: tuple[str, ...]) -> Destination:
         """The GraphQL view of a destination in a language chain."""
-        found = pick(model.name, chain)
         return cls(id=to_global_id("Destination", model.id), model=model, chain=chain,
-                   slug=model.slug, name=found.text if found else model.slug,
-                   name_lang=found.lang if found else "und",
-                   location=GeoPoint(lat=model.lat, lng=model.lng))
+                   slug=model.slug, location=GeoPoint(lat=model.lat, lng=model.lng))
+
+    def _name(self, info: Info, lang: str | None) -> Localized | None:
+        return pick(self.model.name, info.context.chain(lang, self.chain))
+
+    @strawberry.field(description="The name in the visitor's language (see nameLang).")
+    def name(self, info: Info, lang: Lang = None) -> str:
+        found = self._name(info, lang)
+        return found.text if found else self.model.slug
+
+    @strawberry.field(description="BCP 47 tag of the language `name` is in.")
+    def name_lang(self, info: Info, lang: Lang = None) -> str:
+        found = self._name(info, lang)
+        return found.lang if found else "und"
 
     @strawberry.field
-    def description(self) -> LocalizedText | None:
-        return LocalizedText.of(pick(self.model.description, self.chain))
+    def description(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.model.description, info.context.chain(lang, self.chain)))
 
     @strawberry.field
-    def address(self) -> LocalizedText | None:
-        return LocalizedText.of(pick(self.model.address, self.chain))
+    def address(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.model.address, info.context.chain(lang, self.chain)))
+
+    @strawberry.field(description="The photo for list views, in every size it is kept in: the "
+                      "first photo of the listing, else the preview of its 360° tour.")
+    async def cover_photo(self, info: Info) -> Annotated[
+            CoverPhoto, strawberry.lazy("api.types.cover")] | None:
+        from api.types.cover import cover_of
+
+        return await cover_of(info, self.model.id)
 
     @strawberry.field(description="Languages the destination's name is written in.")
     def available_languages(self) -> list[str]:
@@ -157,11 +191,10 @@ class Destination(Node):
         return self.model.district
 
     @strawberry.field
-    async def province(self, info: Info) -> Province:
+    async def province(self, info: Info, lang: Lang = None) -> Province:
         found = await info.context.loaders.province.load(self.model.province_code)
         assert found is not None, "foreign key guarantees the province"
-        return Province(model=found, chain=self.chain)
-
+        return Province(model=found, chain=info.context.chain(lang, self.chain))
 
     @strawberry.field
     async def opening_hours(self, info: Info) -> OpeningHours | None:
@@ -186,9 +219,9 @@ class Destination(Node):
         )
 
     @strawberry.field
-    def prices(self) -> list[Price]:
-        return [Price(label=LocalizedText.of(pick(p.get("label"), self.chain)),
-                      amount_vnd=int(p.get("amount_vnd", 0))) for p in self.model.prices]
+    def prices(self, info: Info, lang: Lang = None) -> list[Price]:
+        chain = info.context.chain(lang, self.chain)
+        return [Price(line=p, chain=chain) for p in self.model.prices]
 
     @strawberry.field
     def contact(self) -> Contact:
@@ -196,10 +229,9 @@ class Destination(Node):
         return Contact(phone=c.get("phone"), email=c.get("email"), website=c.get("website"))
 
     @strawberry.field
-    def accessibility(self) -> Accessibility:
-        a: dict[str, Any] = self.model.accessibility or {}
-        return Accessibility(wheelchair=a.get("wheelchair"),
-                             notes=LocalizedText.of(pick(a.get("notes"), self.chain)))
+    def accessibility(self, info: Info, lang: Lang = None) -> Accessibility:
+        return Accessibility(document=self.model.accessibility or {},
+                             chain=info.context.chain(lang, self.chain))
 
     @strawberry.field(description="The site's guided stops in route order (audio guide).")
     async def stops(self, info: Info) -> list[Annotated[Stop, strawberry.lazy("api.types.stop")]]:

@@ -10,8 +10,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
-from api.types.common import Node, PageInfo, to_global_id
+from api.types.common import Lang, Node, PageInfo, to_global_id
 from api.types.destination import Destination, LocalizedText
+from api.types.json_values import camel_json
 from core.language import pick
 from core.paging import PageRequest, check_first
 from geo.listings import models as listing_models
@@ -59,9 +60,23 @@ class ListingPhoto:
 
 @strawberry.type(description="A day (or days) the business is closed, whatever its hours.")
 class SpecialClosure:
-    date: str
-    until: str
-    reason: LocalizedText | None
+    closure: strawberry.Private[dict[str, Any]]
+    chain: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    def date(self) -> str:
+        found: str = self.closure["date"]
+        return found
+
+    @strawberry.field
+    def until(self) -> str:
+        found: str = self.closure["until"]
+        return found
+
+    @strawberry.field
+    def reason(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.closure.get("reason"),
+                                     info.context.chain(lang, self.chain)))
 
 
 @strawberry.type(description="A version of a listing as the public saw it.")
@@ -99,7 +114,7 @@ class ListingChange(Node):
         return to_global_id("Destination", self.model.destination_id)
 
     @strawberry.field(description="The listing's destination (drafts included for its owners).")
-    async def destination(self, info: Info, lang: str | None = None) -> Destination | None:
+    async def destination(self, info: Info, lang: Lang = None) -> Destination | None:
         found = await info.context.loaders.listing_destination.load(self.model.destination_id)
         return Destination.from_model(found, info.context.chain(lang)) if found else None
 
@@ -121,7 +136,7 @@ class ListingChange(Node):
 
     @strawberry.field(description="The proposed fields, as they would be published.")
     def fields(self) -> JSON:
-        return JSON(self.model.fields)
+        return camel_json(self.model.fields)
 
     @strawberry.field
     def proposed_by(self) -> strawberry.ID:
@@ -179,13 +194,13 @@ class Listing:
         return self.state.version
 
     @strawberry.field
-    def destination(self) -> Destination:
-        return Destination.from_model(self.state.destination, self.chain)
+    def destination(self, info: Info, lang: Lang = None) -> Destination:
+        return Destination.from_model(self.state.destination, info.context.chain(lang, self.chain))
 
     @strawberry.field
-    def special_closures(self) -> list[SpecialClosure]:
-        return [SpecialClosure(date=c["date"], until=c["until"],
-                               reason=LocalizedText.of(pick(c.get("reason"), self.chain)))
+    def special_closures(self, info: Info, lang: Lang = None) -> list[SpecialClosure]:
+        chain = info.context.chain(lang, self.chain)
+        return [SpecialClosure(closure=c, chain=chain)
                 for c in self.state.content.get("special_closures", [])]
 
     @strawberry.field
@@ -196,7 +211,7 @@ class Listing:
 
     @strawberry.field(description="Every public field of the listing, all languages.")
     def content(self) -> JSON:
-        return JSON(self.state.content)
+        return camel_json(self.state.content)
 
     @strawberry.field(description="Proposed changes of this listing (owners and staff).")
     async def changes(self, info: Info, status: ListingChangeStatus | None = None,
@@ -212,7 +227,7 @@ class Listing:
                                         destination_id=self.state.destination.id)
         return [ListingVersion(version=v.version, created_at=v.created_at,
                                change_id=_gid("ListingChange", v.change_id),
-                               content=JSON(v.snapshot))
+                               content=camel_json(v.snapshot))
                 for v in found]
 
     @strawberry.field(description="Who did what to this listing, and when (owners and staff).")
@@ -222,5 +237,5 @@ class Listing:
                                            destination_id=self.state.destination.id)
         return [AuditEvent(at=e.at, action=e.action, actor_id=_gid("Account", e.actor_account_id),
                            change_id=_gid("ListingChange", e.change_id),
-                           detail=JSON(e.detail))
+                           detail=camel_json(e.detail))
                 for e in found]

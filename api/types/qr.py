@@ -9,7 +9,7 @@ from enum import StrEnum
 import strawberry
 
 from api.context import Context
-from api.types.common import to_global_id
+from api.types.common import Lang, to_global_id
 from api.types.destination import Destination
 from api.types.stop import Narration, Stop
 from qr import images
@@ -93,12 +93,12 @@ class QrCode:
         return Destination.from_model(found, self.chain) if found else None
 
     @strawberry.field(description="The narration of the code's stop in the visitor's language.")
-    async def narration(self, info: Info, lang: str | None = None) -> Narration | None:
+    async def narration(self, info: Info, lang: Lang = None) -> Narration | None:
         if self.model.stop_id is None or self.model.target_kind != TargetKind.STOP:
             return None
-        chain = info.context.chain(lang) if lang else self.chain
         found = pick_narration(
-            await info.context.loaders.narrations_by_stop.load(self.model.stop_id), chain)
+            await info.context.loaders.narrations_by_stop.load(self.model.stop_id),
+            info.context.chain(lang, self.chain))
         return Narration(model=found) if found else None
 
     @strawberry.field(description="The symbol as PNG or SVG, size in pixels (64..1024).")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.context import Context
-from api.types.common import Node, to_global_id
+from api.types.common import Lang, Node, to_global_id
 from api.types.destination import LocalizedText
 from core.language import pick
 from qr.service import viewpoint_link
@@ -26,10 +26,6 @@ strawberry.enum(Translation, name="NarrationTranslation",
                 "human translator or a machine.")
 
 Info = strawberry.Info[Context, None]
-Lang = Annotated[
-    str | None,
-    strawberry.argument(description="BCP 47 language of the texts; else Accept-Language."),
-]
 
 
 class NarrationAudioType(StrEnum):
@@ -106,12 +102,12 @@ class Stop(Node):
         return self.model.position
 
     @strawberry.field
-    def title(self) -> LocalizedText | None:
-        return LocalizedText.of(pick(self.model.title, self.chain))
+    def title(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.model.title, info.context.chain(lang, self.chain)))
 
     @strawberry.field
-    def text(self) -> LocalizedText | None:
-        return LocalizedText.of(pick(self.model.text, self.chain))
+    def text(self, info: Info, lang: Lang = None) -> LocalizedText | None:
+        return LocalizedText.of(pick(self.model.text, info.context.chain(lang, self.chain)))
 
     @strawberry.field(description="Languages the stop's title is written in.")
     def available_languages(self) -> list[str]:
@@ -133,9 +129,8 @@ class Stop(Node):
     @strawberry.field(description="The narration in the visitor's language, or the nearest "
                       "fallback (requested → vi → en).")
     async def narration(self, info: Info, lang: Lang = None) -> Narration | None:
-        chain = info.context.chain(lang) if lang else self.chain
         found = pick_narration(await info.context.loaders.narrations_by_stop.load(self.model.id),
-                               chain)
+                               info.context.chain(lang, self.chain))
         return Narration(model=found) if found else None
 
     @strawberry.field(description="The matching view of a 360° tour, when there is one.")

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
-from api.types.common import GeoPoint, Node, to_global_id
+from api.types.common import GeoPoint, Lang, Node, to_global_id
 from core.language import pick_text
 from media import models as media_models
 from media.errors import MediaErrorCode
@@ -100,8 +100,8 @@ class Hotspot:
         return self.model.pitch
 
     @strawberry.field
-    def text(self) -> str | None:
-        return pick_text(self.model.text, self.chain) or None
+    def text(self, info: Info, lang: Lang = None) -> str | None:
+        return pick_text(self.model.text, info.context.chain(lang, self.chain)) or None
 
     @strawberry.field
     def target_scene_id(self) -> strawberry.ID | None:
@@ -125,8 +125,8 @@ class Scene(Node):
         return cls(id=to_global_id("Scene", model.id), model=model, chain=chain)
 
     @strawberry.field
-    def title(self) -> str:
-        return pick_text(self.model.title, self.chain)
+    def title(self, info: Info, lang: Lang = None) -> str:
+        return pick_text(self.model.title, info.context.chain(lang, self.chain))
 
     @strawberry.field
     def location(self) -> GeoPoint | None:
@@ -194,12 +194,12 @@ class Tour(Node):
         return self.model.slug
 
     @strawberry.field
-    def title(self) -> str:
-        return pick_text(self.model.title, self.chain)
+    def title(self, info: Info, lang: Lang = None) -> str:
+        return pick_text(self.model.title, info.context.chain(lang, self.chain))
 
     @strawberry.field
-    def description(self) -> str | None:
-        return pick_text(self.model.description, self.chain) or None
+    def description(self, info: Info, lang: Lang = None) -> str | None:
+        return pick_text(self.model.description, info.context.chain(lang, self.chain)) or None
 
     @strawberry.field
     def destination_id(self) -> strawberry.ID:
@@ -215,13 +215,15 @@ class Tour(Node):
         return [Scene.from_model(s, self.chain) for s in found]
 
     @strawberry.field(description="Pannellum 2.5 tour configuration (multires scenes).")
-    async def pannellum_config(self, info: Info) -> JSON:
-        return JSON(await viewer_config(info, self.model, self.chain, viewers.Viewer.PANNELLUM))
+    async def pannellum_config(self, info: Info, lang: Lang = None) -> JSON:
+        return JSON(await viewer_config(info, self.model, info.context.chain(lang, self.chain),
+                                        viewers.Viewer.PANNELLUM))
 
     @strawberry.field(description="Marzipano 0.10 scene data (radians), with tile URL "
                       "templates and cube previews.")
-    async def marzipano_config(self, info: Info) -> JSON:
-        return JSON(await viewer_config(info, self.model, self.chain, viewers.Viewer.MARZIPANO))
+    async def marzipano_config(self, info: Info, lang: Lang = None) -> JSON:
+        return JSON(await viewer_config(info, self.model, info.context.chain(lang, self.chain),
+                                        viewers.Viewer.MARZIPANO))
 
 
 async def viewer_config(info: Info, tour: models.Tour, chain: tuple[str, ...],

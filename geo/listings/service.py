@@ -74,6 +74,24 @@ def listing_content(destination: Destination, latest: ListingVersion | None) -> 
     return content
 
 
+async def cover_photos(*, session: AsyncSession, destination_ids: Sequence[int]
+                       ) -> dict[int, dict[str, Any] | None]:
+    """Each listing's cover: the first photo of its public version (its owners put the cover
+    first in a proposed change, staff approve it), or None; one statement."""
+    latest = (select(ListingVersion.destination_id,
+                     func.max(ListingVersion.version).label("version"))
+              .where(ListingVersion.destination_id.in_(set(destination_ids)))
+              .group_by(ListingVersion.destination_id).subquery())
+    stmt = select(ListingVersion.destination_id, ListingVersion.snapshot).join(
+        latest, (ListingVersion.destination_id == latest.c.destination_id)
+        & (ListingVersion.version == latest.c.version))
+    found: dict[int, dict[str, Any] | None] = dict.fromkeys(destination_ids)
+    for destination_id, snapshot in (await session.execute(stmt)).all():
+        first = (snapshot.get("photos") or [None])[0]
+        found[destination_id] = first
+    return found
+
+
 async def listing_destination(session: AsyncSession, destination_id: int) -> Destination:
     """The destination of a listing (LISTING_NOT_FOUND when there is none)."""
     found = await session.get(Destination, destination_id)

@@ -48,3 +48,37 @@ async def test_singleton_clusters_name_their_destination(client: httpx.AsyncClie
     singles = {c["destination"]["slug"] for c in body["data"]["destinationClusters"]
                if c["count"] == 1}
     assert singles and singles <= inside(box)
+
+
+FILTERED = """
+query Clusters($bbox: BBoxInput!, $zoom: Int!, $filter: DestinationFilter) {
+  destinationClusters(bbox: $bbox, zoom: $zoom, filter: $filter) { id count }
+}
+"""
+
+
+async def _ids(client: httpx.AsyncClient, zoom: int, flt: dict[str, object] | None,
+               bbox: dict[str, float] = VIETNAM) -> list[str]:
+    body = await graphql(client, FILTERED, {"bbox": bbox, "zoom": zoom, "filter": flt})
+    assert "errors" not in body, body
+    return [c["id"] for c in body["data"]["destinationClusters"]]
+
+
+async def test_cluster_ids_differ_per_filter_zoom_and_box(client: httpx.AsyncClient) -> None:
+    # a client cache keys clusters by id: two answers that count differently never share one
+    relics = {"categories": ["RELIC_SITE"]}
+    every = set(await _ids(client, 6, None))
+    assert every.isdisjoint(await _ids(client, 6, relics))
+    assert every.isdisjoint(await _ids(client, 7, None))
+    assert every.isdisjoint(await _ids(client, 6, {"hasAudio": False}))
+    north = {"west": 102.0, "south": 16.0, "east": 110.0, "north": 23.5}
+    assert every.isdisjoint(await _ids(client, 6, None, north))
+
+
+async def test_cluster_ids_are_stable_for_the_same_question(client: httpx.AsyncClient) -> None:
+    flt = {"categories": ["TEMPLE", "PAGODA"], "hasTour": False}
+    first = await _ids(client, 9, flt)
+    assert first and await _ids(client, 9, flt) == first
+    # the order and repeats of a filter's lists do not make it another filter
+    same = {"categories": ["PAGODA", "TEMPLE", "PAGODA"], "hasTour": False}
+    assert await _ids(client, 9, same) == first
