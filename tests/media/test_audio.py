@@ -1,7 +1,10 @@
 """Narration audio checked end to end: an Ogg file cut in half, cut at a page, with HTML
 appended, with a forged duration, a damaged page or a second stream, an MP3 or M4A with
 bytes appended, is AUDIO_CORRUPT (cut MP3 and M4A files are tests/tours/test_stops.py's);
-confirming one deletes its upload and writes nothing else (both stores, both databases)."""
+confirming one deletes its upload and writes nothing else (both stores, both databases). An
+MP3 is accepted as a narration or as another format of one; a lying file (Ogg, WAV or HTML
+declared as MP3), a broken one or another recording is refused with its code, nothing
+written."""
 
 from __future__ import annotations
 
