@@ -142,25 +142,21 @@ async def test_an_mp3_narration_upload_is_kept_alone_or_beside_its_ogg(
 
     guide = await make_guide_stop(session, store)  # vi and en narrated in Ogg
     mp3 = demo_file("chua-ba-thien-hau-2.vi.mp3")
-    if first == "audio/mpeg":  # a new language whose first audio is an MP3
-        post = await stops.request_narration_upload(
-            session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ko",
-            content_type="audio/mpeg")
-        store.put(post.key, mp3, "audio/mpeg")
-        narration = await stops.confirm_narration_upload(
-            session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ko",
-            key=post.key, transcript=demo_file("chua-ba-thien-hau-2.vi.vtt").decode(),
-            translation=stops.Translation.HUMAN)
+    # a new language whose first audio is an MP3, or the MP3 of the Vietnamese narration
+    # (uploaded without a transcript)
+    lang = "ko" if first == "audio/mpeg" else "vi"
+    post = await stops.request_narration_upload(
+        session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang=lang,
+        content_type="audio/mpeg")
+    store.put(post.key, mp3, "audio/mpeg")
+    transcript = demo_file("chua-ba-thien-hau-2.vi.vtt").decode() if lang == "ko" else None
+    narration = await stops.confirm_narration_upload(
+        session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang=lang,
+        key=post.key, transcript=transcript, translation=stops.Translation.HUMAN)
+    if first == "audio/mpeg":
         assert (narration.audio_type, narration.audio_codec) == ("audio/mpeg", "mp3")
         assert narration.alternatives == []
-    else:  # the MP3 of the Vietnamese narration, uploaded without a transcript
-        post = await stops.request_narration_upload(
-            session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="vi",
-            content_type="audio/mpeg")
-        store.put(post.key, mp3, "audio/mpeg")
-        narration = await stops.confirm_narration_upload(
-            session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="vi",
-            key=post.key, transcript=None)
+    else:
         assert narration.audio_type == "audio/ogg"  # the Ogg stays the first format
         [alternative] = narration.alternatives
         assert alternative["type"] == "audio/mpeg" and alternative["key"] == post.key
