@@ -14,7 +14,7 @@ from core.language import page_chain, page_language, pick
 from media.store import MediaStore
 from qr.service import ScanView, ViewpointLink
 from tours.models import Narration
-from tours.stops import pick_narration
+from tours.stops import audio_sources, pick_narration
 
 #: The language switch names each language in itself.
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "ko": "한국어", "zh": "中文",
@@ -39,6 +39,8 @@ def viewpoint_url(link: ViewpointLink) -> str:
 def _narration_data(narration: Narration, store: MediaStore) -> dict[str, Any]:
     return {"lang": narration.lang, "url": store.url(narration.audio_key),
             "type": narration.audio_type, "durationSeconds": narration.duration_s,
+            "sources": [{"url": store.url(s.key), "type": s.content_type}
+                        for s in audio_sources(narration)],
             "transcript": narration.transcript_text,
             "transcriptUrl": store.url(narration.transcript_key),
             "translation": narration.translation}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,15 +19,18 @@ from api.pages import interface_language, render
 from api.types.common import InvalidId, int_key, to_global_id
 from core.capacity import WorkSlots
 from core.errors import DomainError
-from core.language import pick_text, request_chain
+from core.language import LanguageError, pick_text, request_chain
 from geo import service as geo_service
+from geo.models import Destination
 from media.errors import MediaErrorCode
 from media.store import MediaStore, check_key
 from media.tiling import panorama_prefix
+from qr import service as qr_service
 from tours import service as tour_service
 from tours import viewers
 from tours.errors import TourErrorCode
-from tours.offline import offline_pack, pack_key, stored_pack
+from tours.offline import OfflinePack, offline_pack, pack_key, pack_languages, stored_pack
+from tours.offline_guide import CodeTarget
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob: https: http:; connect-src 'self' https: http:; "
@@ -56,6 +59,18 @@ async def tour_view(*, session: AsyncSession, store: MediaStore, public_base_url
                    for s in shown.scenes],
         "sceneKeys": {to_global_id("Scene", s.id): viewers.scene_key(s) for s in shown.scenes},
     }
+
+
+async def site_pack(*, session: AsyncSession, store: MediaStore, destination: Destination,
+                    languages: Sequence[str], public_base_url: str) -> OfflinePack:
+    """The offline pack of a destination in the chosen languages, with the codes printed on
+    its site (what the pack routes and `Destination.offlinePack` describe)."""
+    codes = await qr_service.codes_of_site(session=session, destination_id=destination.id)
+    return await offline_pack(
+        session=session, store=store, destination=destination, languages=languages,
+        codes=[CodeTarget(code=q.code, kind=q.target_kind, target_id=q.target_id)
+               for q in codes if q.target_id is not None],
+        base_url=public_base_url.rstrip("/"))
 
 
 def _tour_id(raw: str) -> int | None:
@@ -116,14 +131,19 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
                                 headers={"Cache-Control": "public, max-age=600"})
 
     async def offline(request: Request) -> Response:
-        chain = _chain(request)
+        try:
+            languages = pack_languages(request.query_params.get("lang"),
+                                       request.headers.get("accept-language"))
+        except LanguageError as refused:
+            return JSONResponse({"code": refused.code, "message": refused.message},
+                                status_code=400)
         async with sessions() as session:
             place = await geo_service.get_destination_by_slug(
                 session=session, slug=request.path_params["slug"])
             if place is None:
                 return JSONResponse({"code": TourErrorCode.DESTINATION_NOT_FOUND}, status_code=404)
-            pack = await offline_pack(session=session, store=store, destination=place,
-                                      chain=chain, base_url=public_base_url.rstrip("/"))
+            pack = await site_pack(session=session, store=store, destination=place,
+                                   languages=languages, public_base_url=public_base_url)
         kind = request.path_params.get("kind")
         if kind == "json":
             return JSONResponse(pack.manifest(), headers={"Cache-Control": "no-cache"})

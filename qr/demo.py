@@ -2,8 +2,9 @@
 for demo destinations; the main hall of Chùa Bà Thiên Hậu is tied to its demo tour's view.
 
 The audio in `qr/demo_media/` was made once with espeak-ng (voices `vi` and `en-gb`) and
-ffmpeg (`-ac 1 -ar 24000 -c:a libopus -b:a 16k`); the WebVTT cues split the spoken text by
-sentence, timed in proportion to its length.
+ffmpeg (`-ac 1 -ar 24000 -c:a libopus -b:a 16k`); each Ogg has an MP3 of the same recording
+beside it for the phones that play no Ogg (`python -m qr.demo_mp3` encodes them); the WebVTT
+cues split the spoken text by sentence, timed in proportion to its length.
 """
 
 from __future__ import annotations
@@ -163,6 +164,9 @@ async def load_demo_guides(*, session: AsyncSession, store: MediaStore) -> int:
                     transcript=demo_file(f"{demo.media}.{lang}.vtt").decode("utf-8"),
                     translation=stops.Translation.ORIGINAL if lang == "vi"
                     else stops.Translation.HUMAN)
+                await stops.add_narration_format(
+                    session=session, store=store, actor=SEED_ACTOR, stop_id=stop.id, lang=lang,
+                    audio=demo_file(f"{demo.media}.{lang}.mp3"), content_type="audio/mpeg")
             if await get_qr_code(session=session, code=demo.code) is None:
                 await create_qr_code(session=session, actor=SEED_ACTOR, code=demo.code,
                                      target=QrTarget(TargetKind.STOP, stop.id))

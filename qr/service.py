@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,6 +156,21 @@ async def codes_of_targets(*, session: AsyncSession, kind: TargetKind, ids: Sequ
         if target is not None:
             result[target].append(qr)
     return result
+
+
+async def codes_of_site(*, session: AsyncSession, destination_id: int) -> list[QrCode]:
+    """The enabled codes that open a destination, one of its stops or a scene of its tours,
+    by code (what an offline pack carries), one statement."""
+    stop_ids = select(Stop.id).where(Stop.destination_id == destination_id)
+    scene_ids = (select(Scene.id).join(Tour, Tour.id == Scene.tour_id)
+                 .where(Tour.destination_id == destination_id))
+    stmt = (select(QrCode).where(QrCode.enabled.is_(True), or_(
+        (QrCode.target_kind == TargetKind.DESTINATION.value)
+        & (QrCode.destination_id == destination_id),
+        (QrCode.target_kind == TargetKind.STOP.value) & QrCode.stop_id.in_(stop_ids),
+        (QrCode.target_kind == TargetKind.SCENE.value) & QrCode.scene_id.in_(scene_ids)))
+        .order_by(QrCode.code))
+    return list((await session.execute(stmt)).scalars())
 
 
 async def _published(session: AsyncSession, destination_id: int | None) -> Destination | None:

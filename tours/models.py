@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
@@ -130,7 +131,9 @@ class Stop(Base):
 
 
 class Narration(Base):
-    """One language's audio of a stop, with its WebVTT transcript."""
+    """One language's audio of a stop, with its WebVTT transcript: the audio as first given
+    (`audio_*`) and the same recording in other formats (`alternatives`, e.g. MP3 beside an
+    Ogg: each {"key", "type", "codec", "bytes", "durationS"}, `tours.stops.audio_sources`)."""
 
     __tablename__ = "narration"
 
@@ -142,6 +145,8 @@ class Narration(Base):
     audio_codec: Mapped[str] = mapped_column(String(16))
     audio_bytes: Mapped[int] = mapped_column(Integer)
     duration_s: Mapped[float] = mapped_column(Float)
+    alternatives: Mapped[list[dict[str, Any]]] = mapped_column(default=list,
+                                                              server_default="[]")
     transcript_key: Mapped[str] = mapped_column(String(512))
     transcript_text: Mapped[str] = mapped_column(Text)
     translation: Mapped[str] = mapped_column(String(16))  # original, human or machine

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,9 @@ from tours.errors import TourErrorCode as Code
 from tours.models import Narration, Scene, Stop
 
 MAX_TITLE = 300
+#: How far apart the lengths of one narration's formats may be, in seconds (an MP3 encoder
+#: adds up to a frame of padding and its own start delay to the same recording).
+FORMAT_TOLERANCE_S = 0.25
 MAX_TEXT = 20_000
 NARRATION_UPLOADS = uploads.UploadPurpose(
     name="narration", content_types=AUDIO_TYPES, max_bytes=MAX_AUDIO_BYTES, expires_s=300,
@@ -178,6 +182,33 @@ async def narrations_of_stops(*, session: AsyncSession, stop_ids: Sequence[int]
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class AudioSource:
+    """One format of a narration's recording: where it is stored, its type and length."""
+
+    key: str
+    content_type: str
+    codec: str
+    bytes: int
+    duration_s: float
+
+    def document(self) -> dict[str, Any]:
+        """The source as `Narration.alternatives` keeps it."""
+        return {"key": self.key, "type": self.content_type, "codec": self.codec,
+                "bytes": self.bytes, "durationS": self.duration_s}
+
+
+def audio_sources(narration: Narration) -> list[AudioSource]:
+    """Every format of a narration's recording: the one it was first given in, then the
+    others in the order they were added (an `<audio>` element's `<source>`s)."""
+    first = AudioSource(key=narration.audio_key, content_type=narration.audio_type,
+                        codec=narration.audio_codec, bytes=narration.audio_bytes,
+                        duration_s=narration.duration_s)
+    return [first, *(AudioSource(key=a["key"], content_type=a["type"], codec=a["codec"],
+                                 bytes=int(a["bytes"]), duration_s=float(a["durationS"]))
+                     for a in narration.alternatives or [])]
+
+
 def pick_narration(narrations: Sequence[Narration], chain: Sequence[str]) -> Narration | None:
     """The narration in the first language of the chain that has one (core.language's
     matching); None when no language of the chain has one."""
@@ -210,23 +241,32 @@ async def request_narration_upload(*, session: AsyncSession, store: MediaStore, 
 
 async def confirm_narration_upload(
     *, session: AsyncSession, store: MediaStore, actor: Actor, stop_id: int, lang: str,
-    key: str, transcript: str, translation: Translation, max_bytes: int = MAX_AUDIO_BYTES,
-    now: datetime | None = None,
+    key: str, transcript: str | None, translation: Translation | None = None,
+    max_bytes: int = MAX_AUDIO_BYTES, now: datetime | None = None,
 ) -> Narration:
-    """Checks the uploaded object for real (HEAD, audio, transcript) and keeps the narration;
-    when refused, the uploaded object is deleted and nothing is kept."""
+    """Checks the uploaded object for real (HEAD, audio, transcript) and keeps it: with a
+    transcript, as the stop's narration in that language (replacing one there was); without,
+    as another format of the narration there is (`add_narration_format`'s rules). When
+    refused, the uploaded object is deleted and nothing is kept."""
     require_staff(actor)
     lang = check_lang(lang)
     await _stop_or_fail(session, stop_id)
+    if transcript is None:
+        await _narration_or_fail(session, stop_id, lang)
     async with uploads.claim_upload(
             session=session, store=store, purpose=NARRATION_UPLOADS, key=key,
             subject={"stop_id": stop_id, "lang": lang}, max_bytes=max_bytes,
             now=now) as claimed:
         audio = await claimed.read()
-        narration = await _save(session=session, store=store, stop_id=stop_id, lang=lang,
-                                key=key, audio=audio, content_type=claimed.content_type,
-                                transcript=transcript, translation=translation,
-                                max_bytes=max_bytes)
+        if transcript is None:
+            narration = await _save_format(
+                session=session, store=store, stop_id=stop_id, lang=lang, key=key,
+                audio=audio, content_type=claimed.content_type, max_bytes=max_bytes)
+        else:
+            narration = await _save(
+                session=session, store=store, stop_id=stop_id, lang=lang, key=key,
+                audio=audio, content_type=claimed.content_type, transcript=transcript,
+                translation=translation or Translation.ORIGINAL, max_bytes=max_bytes)
         claimed.sha256 = hashlib.sha256(audio).hexdigest()
     return narration
 
@@ -235,20 +275,52 @@ def _folder(stop_id: int, lang: str) -> str:
     return f"narrations/{stop_id}/{lang}"
 
 
+def _new_key(stop_id: int, lang: str, content_type: str) -> str:
+    extension = NARRATION_UPLOADS.extension(content_type)
+    return f"{_folder(stop_id, lang)}/{secrets.token_hex(16)}.{extension}"
+
+
 async def add_narration(
     *, session: AsyncSession, store: MediaStore, actor: Actor, stop_id: int, lang: str,
     audio: bytes, content_type: str, transcript: str, translation: Translation,
 ) -> Narration:
     """Checks and stores a narration given as bytes (CLI, demo data); replaces the stop's
-    narration in that language."""
+    narration in that language, every format of it."""
     require_staff(actor)
     lang = check_lang(lang)
     await _stop_or_fail(session, stop_id)
-    extension = NARRATION_UPLOADS.extension(content_type)
-    key = f"{_folder(stop_id, lang)}/{secrets.token_hex(16)}.{extension}"
+    key = _new_key(stop_id, lang, content_type)
     return await _save(session=session, store=store, stop_id=stop_id, lang=lang, key=key,
                        audio=audio, content_type=content_type, transcript=transcript,
                        translation=translation, max_bytes=MAX_AUDIO_BYTES, put_audio=True)
+
+
+async def add_narration_format(
+    *, session: AsyncSession, store: MediaStore, actor: Actor, stop_id: int, lang: str,
+    audio: bytes, content_type: str,
+) -> Narration:
+    """Adds the narration's recording in another format (e.g. MP3 beside its Ogg), given as
+    bytes, or replaces the one it has in that format. Checked as strictly as the first (a
+    lying or broken file is refused with its code), and it must last as long as the
+    narration (FORMAT_TOLERANCE_S): else NARRATION_FORMATS_DISAGREE and nothing is written."""
+    require_staff(actor)
+    lang = check_lang(lang)
+    await _stop_or_fail(session, stop_id)
+    await _narration_or_fail(session, stop_id, lang)
+    key = _new_key(stop_id, lang, content_type)
+    return await _save_format(session=session, store=store, stop_id=stop_id, lang=lang,
+                              key=key, audio=audio, content_type=content_type,
+                              max_bytes=MAX_AUDIO_BYTES, put_audio=True)
+
+
+async def _narration_or_fail(session: AsyncSession, stop_id: int, lang: str) -> Narration:
+    found = (await session.execute(select(Narration).where(
+        Narration.stop_id == stop_id, Narration.lang == lang))).scalar_one_or_none()
+    if found is None:
+        raise TourError(Code.NARRATION_NOT_FOUND,
+                        f"stop {stop_id} has no narration in {lang!r} to add a format to: "
+                        "give its first audio with a transcript", field="lang")
+    return found
 
 
 async def _save(*, session: AsyncSession, store: MediaStore, stop_id: int, lang: str, key: str,
@@ -268,20 +340,53 @@ async def _save(*, session: AsyncSession, store: MediaStore, stop_id: int, lang:
                                 "text/vtt", immutable=True)
         old = (await session.execute(select(Narration).where(
             Narration.stop_id == stop_id, Narration.lang == lang))).scalar_one_or_none()
-        replaced = [old.audio_key, old.transcript_key] if old else []
+        replaced = [*(s.key for s in audio_sources(old)), old.transcript_key] if old else []
         if old is not None:
             await session.delete(old)
             await session.flush()
         narration = Narration(stop_id=stop_id, lang=lang, audio_key=key,
                               audio_type=content_type, audio_codec=info.codec,
                               audio_bytes=info.size, duration_s=info.duration_s,
-                              transcript_key=transcript_key,
+                              alternatives=[], transcript_key=transcript_key,
                               transcript_text=transcript_text(cues),
                               translation=str(translation))
         session.add(narration)
         await session.flush()
     except BaseException:
         await asyncio.to_thread(store.delete_many, written)
+        raise
+    if replaced:
+        await asyncio.to_thread(store.delete_many, replaced)
+    return narration
+
+
+async def _save_format(*, session: AsyncSession, store: MediaStore, stop_id: int, lang: str,
+                       key: str, audio: bytes, content_type: str, max_bytes: int,
+                       put_audio: bool = False) -> Narration:
+    info = check_audio(audio, content_type=content_type, max_bytes=max_bytes)
+    narration = await _narration_or_fail(session, stop_id, lang)
+    if abs(info.duration_s - narration.duration_s) > FORMAT_TOLERANCE_S:
+        raise TourError(Code.NARRATION_FORMATS_DISAGREE,
+                        f"this {content_type} lasts {info.duration_s:.2f} s, the narration "
+                        f"{narration.duration_s:.2f} s: it is not the same recording",
+                        field="key" if not put_audio else "audio")
+    source = AudioSource(key=key, content_type=content_type, codec=info.codec,
+                         bytes=info.size, duration_s=info.duration_s)
+    replaced = [s.key for s in audio_sources(narration) if s.content_type == content_type]
+    try:
+        if put_audio:
+            await asyncio.to_thread(store.put, key, audio, content_type, immutable=True)
+        if narration.audio_type == content_type:
+            narration.audio_key, narration.audio_codec = key, info.codec
+            narration.audio_bytes, narration.duration_s = info.size, info.duration_s
+        else:
+            narration.alternatives = [
+                *(a for a in narration.alternatives if a["type"] != content_type),
+                source.document()]
+        await session.flush()
+    except BaseException:
+        if put_audio:
+            await asyncio.to_thread(store.delete_many, [key])
         raise
     if replaced:
         await asyncio.to_thread(store.delete_many, replaced)

@@ -104,11 +104,12 @@ class QrMutations:
         return PresignedUpload.of(issued)
 
     @strawberry.mutation(description="Checks the uploaded audio (type, integrity, duration, "
-                         "size) and the WebVTT transcript, then keeps the narration; a refused "
-                         "upload is deleted.")
+                         "size) and the WebVTT transcript, then keeps the narration; without a "
+                         "transcript, keeps it as another format of the narration in that "
+                         "language (the same length); a refused upload is deleted.")
     async def confirm_narration_upload(
-        self, info: Info, stop_id: strawberry.ID, lang: str, key: str, transcript: str,
-        translation: Translation = Translation.ORIGINAL,
+        self, info: Info, stop_id: strawberry.ID, lang: str, key: str,
+        transcript: str | None = None, translation: Translation = Translation.ORIGINAL,
     ) -> Narration:
         narration = await stops.confirm_narration_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,

@@ -15,6 +15,7 @@ from geo.hours import LOCAL_TZ
 
 if TYPE_CHECKING:
     from api.types.cover import CoverPhoto
+    from api.types.offline import OfflinePack
     from api.types.stop import Stop
     from api.types.tour import Tour
 
@@ -246,3 +247,20 @@ class Destination(Node):
 
         found = await info.context.loaders.tours_by_destination.load(self.model.id)
         return [Tour.from_model(t, self.chain) for t in found]
+
+    @strawberry.field(description="The offline pack in the chosen languages (BCP 47 tags; "
+                      "else the visitor's first language), with the size of each language "
+                      "announced before the download.")
+    async def offline_pack(self, info: Info, languages: list[str] | None = None
+                           ) -> Annotated[OfflinePack, strawberry.lazy("api.types.offline")]:
+        from api.tour_routes import site_pack
+        from api.types.offline import OfflinePack
+        from tours.offline import pack_languages
+
+        chosen = pack_languages(",".join(languages) if languages else None,
+                                info.context.accept_language)
+        base_url = info.context.settings.server.public_base_url.rstrip("/")
+        pack = await site_pack(session=info.context.session, store=info.context.store,
+                               destination=self.model, languages=chosen,
+                               public_base_url=base_url)
+        return OfflinePack(model=pack, base_url=base_url)

@@ -13,7 +13,7 @@ from api.types.destination import LocalizedText
 from core.language import pick
 from qr.service import viewpoint_link
 from tours import models
-from tours.stops import Translation, pick_narration
+from tours.stops import AudioSource, Translation, audio_sources, pick_narration
 from tours.zones import zone_of
 
 if TYPE_CHECKING:
@@ -39,15 +39,48 @@ class NarrationAudioType(StrEnum):
 strawberry.enum(NarrationAudioType, description="MP3, M4A (AAC) or Ogg (Opus or Vorbis).")
 
 
+@strawberry.type(description="One format of a narration's recording (MP3, M4A or Ogg).")
+class NarrationSource:
+    model: strawberry.Private[AudioSource]
+
+    @strawberry.field(description="Where to play it from (supports HTTP Range).")
+    def url(self, info: Info) -> str:
+        return info.context.store.url(self.model.key)
+
+    @strawberry.field(description="audio/mpeg, audio/mp4 or audio/ogg: the `type` of an "
+                      "<audio> element's <source>.")
+    def content_type(self) -> str:
+        return self.model.content_type
+
+    @strawberry.field(description="mp3, aac, opus or vorbis.")
+    def codec(self) -> str:
+        return self.model.codec
+
+    @strawberry.field(description="The duration read from this file.")
+    def duration_seconds(self) -> float:
+        return self.model.duration_s
+
+    @strawberry.field
+    def byte_size(self) -> int:
+        return self.model.bytes
+
+
 @strawberry.type(description="One language's audio of a stop, with its transcript.")
 class Narration:
     model: strawberry.Private[models.Narration]
+
+    @strawberry.field(description="Every format of the recording, the one it was first given "
+                      "in first: offer them all (<source> elements) and let the player pick "
+                      "one it plays (older iPhones play no Ogg).")
+    def sources(self) -> list[NarrationSource]:
+        return [NarrationSource(model=s) for s in audio_sources(self.model)]
 
     @strawberry.field(description="BCP 47 tag of the narration's language.")
     def lang(self) -> str:
         return self.model.lang
 
-    @strawberry.field(description="Where to play the audio from (supports HTTP Range).")
+    @strawberry.field(description="Where to play the audio from (supports HTTP Range): the "
+                      "first of `sources`.")
     def audio_url(self, info: Info) -> str:
         return info.context.store.url(self.model.audio_key)
 

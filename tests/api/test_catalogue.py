@@ -301,6 +301,9 @@ ROWS: list[Row] = [Row(f"foundation: {name}", code, query, variables)
         'mutation { requestPanoramaUpload(contentType: "image/jpeg") { key } }'),
     # -- cost
     Row("query over the cost budget (30 pages of 100 with stops)", "QUERY_TOO_COSTLY", COSTLY),
+    # -- narration formats
+    Row("Ogg narration declared as MP3", "AUDIO_TYPE_MISMATCH", CONFIRM_NARRATION, NARRATION,
+        who="editor", setup=staged_narration(_ogg(), "audio/mpeg"), deletes_upload=True),
 ]
 
 

@@ -4,22 +4,34 @@ downloaded from there by a redirect."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from api.settings import MediaSettings, S3Settings, Settings
+from api.types.common import to_global_id
+from core.language import best_match, language_chain
 from geo.geometry import GeoPoint
+from geo.models import Destination
 from media.store import LocalStore, MediaStore, S3Store
+from qr.demo import demo_file, load_demo_guides
+from qr.models import TargetKind
+from qr.service import QrTarget, retarget_qr_code, set_qr_code_enabled
 from tests.tours.conftest import STAFF, make_small_tour, staff_app
 from tours import service as tour_service
+from tours import stops
+from tours.models import Narration, Stop
 from tours.offline import PACK_PREFIX
 
 PACK = "/destinations/chua-ba-thien-hau/offline.zip?lang=vi"
@@ -207,3 +219,213 @@ async def test_pack_builds_are_bounded_and_a_built_pack_needs_no_slot(
     taken = await slots.acquire()
     assert (await staff_client.get(PACK)).status_code == 307
     slots.release(taken)
+
+
+# -- the audio guide in the pack ------------------------------------------------------------
+
+GUIDE_PACK = """
+query($id: ID!, $languages: [String!]) { destination(id: $id) {
+  offlinePack(languages: $languages) {
+    requestedLanguages baseBytes totalBytes url manifestUrl version languages { lang bytes files }
+  } } }
+"""
+SOURCES = """
+query($id: ID!) { destination(id: $id) { stops {
+  narrations { lang audioUrl sources { url contentType codec durationSeconds byteSize } }
+} } }
+"""
+#: The demo sites with narrated stops, their site codes and their stops' printed codes.
+SITES = {"den-do": ("DDBNH7", ["DEND65"]),
+         "chua-ba-thien-hau": ("THAUCB", ["THAU22", "THAU23"])}
+NARRATION_PATH = re.compile(
+    r"^narrations/(?P<stop>\d+)/(?P<lang>[^/]+)/[0-9a-f]+\.(mp3|ogg|m4a|vtt)$")
+
+
+async def _guide_site(session: AsyncSession, store: MediaStore, slug: str) -> Destination:
+    """The demo guide (stops, narrations in Ogg and MP3, codes) of every demo site, with a
+    small tour of the pagoda first so that its main hall gets a viewpoint."""
+    await make_small_tour(session, store)
+    await load_demo_guides(session=session, store=store)
+    await session.flush()
+    return (await session.execute(select(Destination).where(Destination.slug == slug))
+            ).scalar_one()
+
+
+def _duration(data: bytes, content_type: str) -> float:
+    """The duration mutagen reads from a file, by its type (MP3, M4A or Ogg Opus)."""
+    from mutagen.mp3 import MP3
+    from mutagen.mp4 import MP4
+    from mutagen.oggopus import OggOpus
+
+    reader = {"audio/mpeg": MP3, "audio/mp4": MP4, "audio/ogg": OggOpus}[content_type]
+    found: Any = reader(io.BytesIO(data))  # type: ignore[no-untyped-call]
+    return float(found.info.length)
+
+
+@pytest.mark.parametrize("slug", list(SITES))
+async def test_the_pack_holds_the_guide_and_every_narration_in_it_plays(
+        session: AsyncSession, staff_client: httpx.AsyncClient, slug: str) -> None:
+    # given a narrated site (its stops narrated in vi and en, as Ogg and MP3)
+    store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
+    site = await _guide_site(session, store, slug)
+    route = list((await session.execute(select(Stop).where(Stop.destination_id == site.id)
+                                        .order_by(Stop.position, Stop.id))).scalars())
+    narrations = {(n.stop_id, n.lang): n for n in (await session.execute(
+        select(Narration).where(Narration.stop_id.in_([s.id for s in route])))).scalars()}
+    assert len(route) == len(SITES[slug][1]) and len(narrations) == 2 * len(route)
+    # when its pack is downloaded in Vietnamese and English
+    redirect = await staff_client.get(f"/destinations/{slug}/offline.zip?lang=vi,en")
+    assert redirect.status_code == 307, redirect.text
+    archive = zipfile.ZipFile(io.BytesIO((await _get(staff_client,
+                                                     redirect.headers["location"])).content))
+    manifest = json.loads(archive.read("manifest.json"))
+    # then every file the manifest names is there, whole, with its sha256
+    assert set(archive.namelist()) == {f["path"] for f in manifest["files"]} | {"manifest.json"}
+    for file in manifest["files"]:
+        body = archive.read(file["path"])
+        assert len(body) == file["bytes"], file["path"]
+        assert hashlib.sha256(body).hexdigest() == file["sha256"], file["path"]
+    # the stops in route order, with their titles in both languages
+    guide = json.loads(archive.read("stops.json"))
+    assert [s["id"] for s in guide["stops"]] == [s.id for s in route]
+    for document, stop in zip(guide["stops"], route, strict=True):
+        assert document["title"]["vi"] == {"text": stop.title["vi"], "lang": "vi"}
+        assert document["title"]["en"] == {"text": stop.title["en"], "lang": "en"}
+        assert document["text"]["en"]["text"] == stop.text["en"]
+        assert document["narrationLanguage"] == {"vi": "vi", "en": "en"}
+        for lang in ("vi", "en"):
+            recorded = narrations[(stop.id, lang)]
+            carried = document["narrations"][lang]
+            # every narration in Ogg and MP3, each playable, as long as recorded (0.1 s)
+            assert {s["type"] for s in carried["sources"]} == {"audio/ogg", "audio/mpeg"}
+            recorded_lengths = {recorded.audio_type: recorded.duration_s} | {
+                a["type"]: a["durationS"] for a in recorded.alternatives}
+            for source in carried["sources"]:
+                body = archive.read(source["path"])
+                assert body == demo_file(f"{SITES_MEDIA[(slug, stop.position)]}.{lang}."
+                                         f"{'mp3' if source['type'] == 'audio/mpeg' else 'ogg'}")
+                length = _duration(body, source["type"])
+                assert abs(length - recorded_lengths[source["type"]]) < 0.1, source
+                assert abs(length - recorded.duration_s) < 0.25  # the same recording
+            transcript = archive.read(carried["transcript"])
+            assert transcript.startswith(b"WEBVTT")
+            assert transcript == store.get(recorded.transcript_key)
+    # the codes printed on site open their stops, the site's code the site
+    site_code, stop_codes = SITES[slug]
+    opened = {c["code"]: c for c in json.loads(archive.read("qr.json"))["codes"]}
+    assert opened[site_code] == {"code": site_code, "kind": "destination"}
+    for code, stop in zip(stop_codes, route, strict=True):
+        assert opened[code] == {"code": code, "kind": "stop", "stopId": stop.id}
+    # and the size of each language, announced before the download, is what its files weigh
+    weighed: dict[str, int] = {}
+    base = 0
+    for info in archive.infolist():
+        found = NARRATION_PATH.match(info.filename)
+        if found:
+            weighed[found["lang"]] = weighed.get(found["lang"], 0) + info.file_size
+        elif info.filename != "manifest.json":
+            base += info.file_size
+    assert set(weighed) == {"vi", "en"} and all(weighed.values())
+    announced = (await staff_client.post("/graphql", json={"query": GUIDE_PACK, "variables": {
+        "id": to_global_id("Destination", site.id), "languages": ["vi", "en"]}})).json()
+    pack = announced["data"]["destination"]["offlinePack"]
+    assert {p["lang"]: p["bytes"] for p in pack["languages"]} == weighed
+    assert pack["baseBytes"] == base and pack["totalBytes"] == base + sum(weighed.values())
+    assert {p["lang"]: p["bytes"] for p in manifest["languages"]} == weighed
+    assert manifest["baseBytes"] == base
+    assert urlsplit(pack["url"]).path == f"/destinations/{slug}/offline.zip"
+    assert (await _get(staff_client, pack["url"])).headers["location"] == \
+        redirect.headers["location"]
+
+
+#: Which demo media files each demo stop was given (site, position) → file stem.
+SITES_MEDIA = {("den-do", 1): "den-do-1", ("chua-ba-thien-hau", 1): "chua-ba-thien-hau-1",
+               ("chua-ba-thien-hau", 2): "chua-ba-thien-hau-2"}
+
+
+async def test_a_language_without_narrations_carries_the_one_that_serves_it(
+        session: AsyncSession, staff_client: httpx.AsyncClient) -> None:
+    store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
+    site = await _guide_site(session, store, "den-do")
+    answer = (await staff_client.post("/graphql", json={"query": GUIDE_PACK, "variables": {
+        "id": to_global_id("Destination", site.id), "languages": ["ko"]}})).json()
+    pack = answer["data"]["destination"]["offlinePack"]
+    assert pack["requestedLanguages"] == ["ko"]
+    served = best_match(["vi", "en"], language_chain("ko", None))  # core.language decides
+    assert [p["lang"] for p in pack["languages"]] == [served]
+    redirect = await staff_client.get(pack["url"])
+    archive = zipfile.ZipFile(io.BytesIO((await _get(staff_client,
+                                                     redirect.headers["location"])).content))
+    stop = json.loads(archive.read("stops.json"))["stops"][0]
+    assert stop["narrationLanguage"] == {"ko": served}
+    assert set(stop["narrations"]) == {served}  # the other language stays out of the pack
+    assert {NARRATION_PATH.match(n)["lang"] for n in archive.namelist()  # type: ignore[index]
+            if n.startswith("narrations/")} == {served}
+    assert stop["title"]["ko"]["lang"] == served  # and says which language it is in
+
+
+async def test_the_content_version_changes_with_a_stop_a_narration_or_a_code(
+        session: AsyncSession, staff_client: httpx.AsyncClient) -> None:
+    store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
+    site = await _guide_site(session, store, "den-do")
+    url = "/destinations/den-do/offline.zip?lang=vi"
+
+    async def key() -> str:
+        redirect = await staff_client.get(url)
+        assert redirect.status_code == 307
+        return urlsplit(redirect.headers["location"]).path
+
+    stop = (await session.execute(select(Stop).where(Stop.destination_id == site.id))
+            ).scalar_one()
+    seen = [await key()]
+    assert await key() == seen[0]  # the same content, the same zip
+    stop.title = {**stop.title, "vi": "Đền Đô – Lý Bát Đế"}
+    await session.flush()
+    seen.append(await key())
+    await stops.add_narration_format(
+        session=session, store=store, actor=STAFF, stop_id=stop.id, lang="vi",
+        audio=demo_file("den-do-1.vi.mp3"), content_type="audio/mpeg")  # a new MP3 upload
+    seen.append(await key())
+    await retarget_qr_code(session=session, actor=STAFF, code="DEND65",
+                           target=QrTarget(TargetKind.DESTINATION, site.id))
+    seen.append(await key())
+    await set_qr_code_enabled(session=session, actor=STAFF, code="DDBNH7", enabled=False)
+    seen.append(await key())
+    assert len(set(seen)) == len(seen), seen
+
+
+@pytest.mark.parametrize("lang", ["ko,not a tag", "vi,en,ko,zh,ja,fr,de"])
+async def test_a_pack_in_malformed_or_too_many_languages_is_refused(
+        staff_client: httpx.AsyncClient, lang: str) -> None:
+    store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
+    before = store.list_keys(PACK_PREFIX)
+    for kind in ("json", "zip"):
+        answer = await staff_client.get(f"/destinations/den-do/offline.{kind}",
+                                        params={"lang": lang})
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "INVALID_LANGUAGE"
+    assert store.list_keys(PACK_PREFIX) == before
+
+
+async def test_graphql_and_the_scan_page_offer_every_format(
+        session: AsyncSession, staff_client: httpx.AsyncClient) -> None:
+    store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
+    site = await _guide_site(session, store, "den-do")
+    answer = (await staff_client.post("/graphql", json={"query": SOURCES, "variables": {
+        "id": to_global_id("Destination", site.id)}})).json()
+    for narration in answer["data"]["destination"]["stops"][0]["narrations"]:
+        sources = narration["sources"]
+        assert [s["contentType"] for s in sources] == ["audio/ogg", "audio/mpeg"]
+        assert [s["codec"] for s in sources] == ["opus", "mp3"]
+        assert sources[0]["url"] == narration["audioUrl"]
+        for source in sources:
+            body = (await _get(staff_client, source["url"])).content
+            assert len(body) == source["byteSize"]
+            assert abs(_duration(body, source["contentType"])
+                       - source["durationSeconds"]) < 0.1
+    page = await staff_client.get("/q/DEND65", headers={"accept-language": "en"})
+    assert page.status_code == 200
+    audio = re.search(r"<audio[^>]*>(.*?)</audio>", page.text, re.S)
+    assert audio is not None
+    types = re.findall(r'<source src="[^"]+" type="([^"]+)">', audio.group(1))
+    assert types == ["audio/ogg", "audio/mpeg"]
