@@ -346,22 +346,22 @@ SITES_MEDIA = {("den-do", 1): "den-do-1", ("chua-ba-thien-hau", 1): "chua-ba-thi
 async def test_a_language_without_narrations_carries_the_one_that_serves_it(
         session: AsyncSession, staff_client: httpx.AsyncClient) -> None:
     store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
-    site = await _guide_site(session, store, "den-do")
+    site = await _guide_site(session, store, "den-do")  # no German text or narration
     answer = (await staff_client.post("/graphql", json={"query": GUIDE_PACK, "variables": {
-        "id": to_global_id("Destination", site.id), "languages": ["ko"]}})).json()
+        "id": to_global_id("Destination", site.id), "languages": ["de"]}})).json()
     pack = answer["data"]["destination"]["offlinePack"]
-    assert pack["requestedLanguages"] == ["ko"]
-    served = best_match(["vi", "en"], language_chain("ko", None))  # core.language decides
+    assert pack["requestedLanguages"] == ["de"]
+    served = best_match(["vi", "en"], language_chain("de", None))  # core.language decides
     assert [p["lang"] for p in pack["languages"]] == [served]
     redirect = await staff_client.get(pack["url"])
     archive = zipfile.ZipFile(io.BytesIO((await _get(staff_client,
                                                      redirect.headers["location"])).content))
     stop = json.loads(archive.read("stops.json"))["stops"][0]
-    assert stop["narrationLanguage"] == {"ko": served}
+    assert stop["narrationLanguage"] == {"de": served}
     assert set(stop["narrations"]) == {served}  # the other language stays out of the pack
     assert {NARRATION_PATH.match(n)["lang"] for n in archive.namelist()  # type: ignore[index]
             if n.startswith("narrations/")} == {served}
-    assert stop["title"]["ko"]["lang"] == served  # and says which language it is in
+    assert stop["title"]["de"]["lang"] == served  # and says which language it is in
 
 
 async def test_the_content_version_changes_with_a_stop_a_narration_or_a_code(
