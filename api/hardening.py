@@ -22,11 +22,11 @@ from graphql import (
     ValidationRule,
 )
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import AddValidationRules
 
 from api.errors import ApiErrorCode as Code
+from api.graphql_http import GraphQLErrorResponse, graphql_error
 from api.selections import SelectionFold, TooDeep
 
 log = logging.getLogger("tourism.api")
@@ -37,12 +37,10 @@ MAX_QUERY_STRING = 16 * 1024
 
 def json_error(status: int, code: StrEnum, message: str, *,
                headers: Mapping[str, str] | None = None,
-               extra: dict[str, Any] | None = None) -> JSONResponse:
-    """A GraphQL-shaped JSON error answered before GraphQL runs."""
-    extensions: dict[str, Any] = {"code": code, **(extra or {})}
-    return JSONResponse({"data": None, "errors": [{"message": message,
-                                                   "extensions": extensions}]},
-                        status_code=status, headers=dict(headers or {}))
+               extra: dict[str, Any] | None = None) -> GraphQLErrorResponse:
+    """A GraphQL error answered before GraphQL runs, in the media type the request accepts
+    (application/graphql-response+json or application/json)."""
+    return graphql_error(status, code, message, headers=headers, extra=extra)
 
 
 # -- depth and aliases ---------------------------------------------------------------------
@@ -196,11 +194,11 @@ class RequestGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _too_large(self) -> JSONResponse:
+    def _too_large(self) -> GraphQLErrorResponse:
         return json_error(413, Code.PAYLOAD_TOO_LARGE,
                           f"the request body is over {self.max_body_bytes} bytes")
 
-    def _refusal_before_body(self, scope: Scope) -> JSONResponse | None:
+    def _refusal_before_body(self, scope: Scope) -> GraphQLErrorResponse | None:
         headers = Headers(scope=scope)
         if scope["method"] == "GET":
             if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
