@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.base import BaseRequestProtocol
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from accounts.permissions import Actor
@@ -173,6 +173,20 @@ class GraphQLApp(GraphQL[Context, None]):
                                      "or null, if provided.")
         return data
 
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any,
+                             context: Context, root_value: None,
+                             request_data: GraphQLRequestData) -> ExecutionResult:
+        """One operation; one the document does not single out (an unknown operationName,
+        several operations and no name) is a request error of the answer, not plain text."""
+        try:
+            return await super().execute_single(request, request_adapter, sub_response,
+                                                context, root_value, request_data)
+        except HTTPException as refused:
+            if not isinstance(refused.__cause__, CannotGetOperationTypeError):
+                raise
+            return ExecutionResult(data=None, errors=[GraphQLError(
+                refused.reason, extensions={"code": ApiErrorCode.BAD_REQUEST.value})])
+
     def _encoded(self, data: object) -> tuple[bytes, bool]:
         """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links),
         and whether it is the answer itself: one over TOURISM_MAX_RESPONSE_BYTES is replaced by
@@ -238,7 +252,8 @@ class GraphQLApp(GraphQL[Context, None]):
                     self.persisted, query=request_data.query, extensions=request_data.extensions)
             except DomainError as refused:
                 return ExecutionResult(data=None, errors=[GraphQLError(
-                    refused.message, extensions={"code": refused.code.value})])
+                    refused.message, extensions={"code": refused.code.value, **(
+                        {"field": refused.field} if refused.field else {})})])
         if (self.read_sessions is not self.sessions
                 and isinstance(request_data, GraphQLRequestData)
                 and reads_only(request_data.query or "", request_data.operation_name)):
