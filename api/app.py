@@ -43,7 +43,7 @@ from api.graphql_http import (
     JSON,
     VARY,
     cache_control,
-    graphql_error,
+    json_error,
     request_error_status,
     response_media_type,
 )
@@ -121,16 +121,16 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             if (response_media_type(request.headers.get("accept")) is None
                     and not self.should_render_graphql_ide(self.request_adapter_class(request))):
-                response = graphql_error(406, ApiErrorCode.NOT_ACCEPTABLE, "accept "
+                response = json_error(406, ApiErrorCode.NOT_ACCEPTABLE, "accept "
                                          f"{GRAPHQL_RESPONSE} or {JSON}")
             else:
                 response = await self.run(request)
         except HTTPException as refused:
             if isinstance(refused.__cause__, InvalidOperationTypeError):
-                response = graphql_error(405, ApiErrorCode.METHOD_NOT_ALLOWED, refused.reason,
+                response = json_error(405, ApiErrorCode.METHOD_NOT_ALLOWED, refused.reason,
                                          headers={"Allow": "POST"})
             else:
-                response = graphql_error(refused.status_code, ApiErrorCode.BAD_REQUEST,
+                response = json_error(refused.status_code, ApiErrorCode.BAD_REQUEST,
                                          refused.reason)
         await response(scope, receive, send)
 

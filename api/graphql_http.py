@@ -127,9 +127,10 @@ class GraphQLErrorResponse:
         await self.as_media_type(media_type)(scope, receive, send)
 
 
-def graphql_error(status: int, code: StrEnum, message: str, *,
-                  headers: Mapping[str, str] | None = None,
-                  extra: Mapping[str, Any] | None = None) -> GraphQLErrorResponse:
-    """One coded GraphQL error as an HTTP answer of its own."""
+def json_error(status: int, code: StrEnum, message: str, *,
+               headers: Mapping[str, str] | None = None,
+               extra: Mapping[str, Any] | None = None) -> GraphQLErrorResponse:
+    """One coded GraphQL error answered before GraphQL runs, as an HTTP answer of its own in
+    the media type the request accepts."""
     return GraphQLErrorResponse(status, [{"message": message, "extensions": {
         "code": str(code), **(extra or {})}}], headers=headers)

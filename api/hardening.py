@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Mapping
-from enum import StrEnum
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from graphql import (
@@ -26,21 +25,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import AddValidationRules
 
 from api.errors import ApiErrorCode as Code
-from api.graphql_http import GraphQLErrorResponse, graphql_error
+from api.graphql_http import GraphQLErrorResponse
+from api.graphql_http import json_error as json_error  # the refusals' one shape, re-exported
 from api.selections import SelectionFold, TooDeep
 
 log = logging.getLogger("tourism.api")
 T = TypeVar("T")
 
 MAX_QUERY_STRING = 16 * 1024
-
-
-def json_error(status: int, code: StrEnum, message: str, *,
-               headers: Mapping[str, str] | None = None,
-               extra: dict[str, Any] | None = None) -> GraphQLErrorResponse:
-    """A GraphQL error answered before GraphQL runs, in the media type the request accepts
-    (application/graphql-response+json or application/json)."""
-    return graphql_error(status, code, message, headers=headers, extra=extra)
 
 
 # -- depth and aliases ---------------------------------------------------------------------

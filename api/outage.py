@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import UNAVAILABLE, ApiErrorCode, is_unavailable
-from api.graphql_http import GraphQLErrorResponse, graphql_error
+from api.graphql_http import GraphQLErrorResponse, json_error
 from core.language import language_chain
 
 log = logging.getLogger("tourism.api")
@@ -33,7 +33,7 @@ def unavailable_response(scope: Scope) -> Response | GraphQLErrorResponse:
         chain = language_chain(None, headers.get("accept-language"), strict=False)
         return HTMLResponse(render_unavailable(chain[0]), status_code=503,
                             headers=unavailable_headers())
-    return graphql_error(503, ApiErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE,
+    return json_error(503, ApiErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE,
                          headers=unavailable_headers())
 
 

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from api.graphql_http import response_media_type
+from api.graphql_http import request_error_status, response_media_type
 from api.settings import Settings
 from tests.accounts.helpers import add_person
 from tests.api.test_catalogue import DEEP
 from tests.api.test_cost import COSTLY
+from tests.api.test_hardening import UNREACHABLE, settings_for
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
@@ -50,6 +51,24 @@ def media_type(response: httpx.Response) -> str:
 def test_the_media_type_follows_the_clients_preference(accept: str | None,
                                                       expected: str | None) -> None:
     assert response_media_type(accept) == expected
+
+
+def error(code: str, path: list[str] | None = None) -> dict[str, Any]:
+    return {"message": code, "extensions": {"code": code}, **({"path": path} if path else {})}
+
+
+@pytest.mark.parametrize(("answer", "status"), [
+    ({"data": None, "errors": [error("GRAPHQL_PARSE_FAILED")]}, 400),
+    ({"data": None, "errors": [error("SERVICE_BUSY")]}, 503),
+    ({"data": None, "errors": [error("SERVICE_BUSY"), error("QUERY_TOO_COSTLY")]}, 400),
+    # ran: a timeout, a non-null root field that failed, a partial answer, a whole one
+    ({"data": None, "errors": [error("OPERATION_TIMEOUT")]}, None),
+    ({"data": None, "errors": [error("INVALID_ID", ["destination"])]}, None),
+    ({"data": {"a": None}, "errors": [error("INVALID_ID", ["a"])]}, None),
+    ({"data": {"a": 1}}, None),
+])
+def test_the_status_of_a_request_error(answer: dict[str, Any], status: int | None) -> None:
+    assert request_error_status(answer) == status
 
 
 async def test_an_answer_in_graphql_response_json(client: httpx.AsyncClient) -> None:
@@ -208,3 +227,30 @@ async def test_a_preflight_admits_the_documented_headers(cors_client: httpx.Asyn
     assert answer.headers["access-control-allow-origin"] == "https://app.example.vn"
     assert "retry-after" in answer.headers["access-control-expose-headers"].lower()
     assert "origin" in vary(answer)
+
+
+IDE_FILES = ["graphiql/graphiql.min.js", "graphiql/graphiql.min.css",
+             "react/react.production.min.js", "react-dom/react-dom.production.min.js",
+             "graphiql-page.js", "graphiql-page.css"]
+
+
+@pytest.mark.parametrize("env", ["development", "production"])
+async def test_graphiql_files_are_served_from_npm_in_development_only(
+        tmp_path: Path, sessions: async_sessionmaker[AsyncSession],
+        connection: AsyncConnection, env: str) -> None:
+    settings = settings_for(tmp_path, env=env, database_url=UNREACHABLE)
+    app = create_app(settings, engine=connection.engine, sessions=sessions)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as c:
+        for name in IDE_FILES:
+            response = await c.get(f"/assets/{name}")
+            if env == "production":
+                assert response.status_code == 404, name
+            else:
+                assert response.status_code == 200, name
+                assert response.headers["content-type"].startswith(("text/javascript",
+                                                                    "text/css"))
+        page = await c.get("/graphql", headers={"accept": "text/html"})
+    if env == "development":
+        assert "unpkg" not in page.text and "/assets/graphiql/graphiql.min.js" in page.text
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
