@@ -8,16 +8,21 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from accounts.permissions import Actor
@@ -33,6 +38,16 @@ from api.db import (
     pool_options,
 )
 from api.errors import ApiErrorCode, classify, is_unavailable
+from api.graphql_http import (
+    CONTENT_TYPES,
+    GRAPHQL_RESPONSE,
+    JSON,
+    VARY,
+    cache_control,
+    json_error,
+    request_error_status,
+    response_media_type,
+)
 from api.hardening import within_time_limit
 from api.loaders import make_loaders
 from api.mailer import Mailer
@@ -40,15 +55,36 @@ from api.media_routes import media_routes
 from api.media_store import store_for
 from api.operations import reads_only
 from api.outage import Unavailable, unavailable_headers
+from api.pages import render
+from api.persisted import PersistedQueries, persisted_document
 from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
+from core.errors import DomainError
 from core.health import ping_database
 from media.ingest import IngestWorker
 from media.store import MediaStore
 
 log = logging.getLogger("tourism.api")
+#: What a browser client may send across origins (README, GraphQL over HTTP): the visitor's
+#: language, the credentials, and what Apollo Client and urql add.
+CORS_HEADERS = ["content-type", "accept", "accept-language", "x-tourism-language",
+                "authorization", "x-api-key", "apollographql-client-name",
+                "apollographql-client-version", "apollo-require-preflight",
+                "graphql-require-preflight"]
+#: The GraphiQL page: its scripts and styles only from this app (npm packages, api/static/).
+GRAPHIQL_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+class _Exchange(Response):
+    """strawberry's sub-response of one request, with what its answer's headers depend on:
+    the media type the client accepts and whether a shared cache may keep the answer."""
+
+    negotiated: str = JSON
+    public: bool = False
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -73,20 +109,129 @@ class GraphQLApp(GraphQL[Context, None]):
         self.store = store
         self.cursors = Cursors(settings.auth.secret_key)
         self.auth = make_auth_kit(settings, self.read_sessions)
+        self.persisted = PersistedQueries()
 
-    def encode_json(self, data: object) -> bytes:
-        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links);
-        one over TOURISM_MAX_RESPONSE_BYTES is replaced by a RESPONSE_TOO_LARGE error."""
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answers a request: 406 when it accepts neither GraphQL media type, and what
+        strawberry refuses as plain text becomes a coded GraphQL error (405 for a mutation
+        sent as GET)."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        response: Any
+        try:
+            if (response_media_type(request.headers.get("accept")) is None
+                    and not self.should_render_graphql_ide(self.request_adapter_class(request))):
+                response = json_error(406, ApiErrorCode.NOT_ACCEPTABLE, "accept "
+                                         f"{GRAPHQL_RESPONSE} or {JSON}")
+            else:
+                response = await self.run(request)
+        except HTTPException as refused:
+            if isinstance(refused.__cause__, InvalidOperationTypeError):
+                response = json_error(405, ApiErrorCode.METHOD_NOT_ALLOWED, refused.reason,
+                                         headers={"Allow": "POST"})
+            else:
+                response = json_error(refused.status_code, ApiErrorCode.BAD_REQUEST,
+                                         refused.reason)
+        await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """GraphiQL for a browser's GET without an operation (development only)."""
+        return (self.graphql_ide is not None and request.method == "GET"
+                and request.query_params.get("query") is None
+                and request.query_params.get("extensions") is None
+                and "text/html" in request.headers.get("accept", ""))
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL's page, its code served by this app from npm packages (never a CDN)."""
+        return render("graphiql.html", lang="en")
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The GraphiQL page with a CSP that admits only this app's scripts."""
+        return HTMLResponse(self.graphql_ide_html, headers={
+            "Content-Security-Policy": GRAPHIQL_CSP, "Cache-Control": "no-cache",
+            "Vary": "Accept"})
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """The request's sub-response, knowing the media type the client accepts and whether
+        its answer may be public (a GET without credentials)."""
+        exchange = _Exchange()
+        exchange.status_code = None  # type: ignore[assignment]  # strawberry's "not set"
+        del exchange.headers["content-length"]
+        exchange.negotiated = response_media_type(request.headers.get("accept")) or JSON
+        exchange.public = (request.scope.get("method") == "GET" and self.actor_for is None
+                           and "authorization" not in request.headers
+                           and "x-api-key" not in request.headers)
+        return exchange
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """strawberry's reading of the request, refusing an operationName that is no string."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name,
+                                                                  str | None):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string "
+                                     "or null, if provided.")
+        return data
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any,
+                             context: Context, root_value: None,
+                             request_data: GraphQLRequestData) -> ExecutionResult:
+        """One operation; one the document does not single out (an unknown operationName,
+        several operations and no name) is a request error of the answer, not plain text."""
+        try:
+            return await super().execute_single(request, request_adapter, sub_response,
+                                                context, root_value, request_data)
+        except HTTPException as refused:
+            if not isinstance(refused.__cause__, CannotGetOperationTypeError):
+                raise
+            return ExecutionResult(data=None, errors=[GraphQLError(
+                refused.reason, extensions={"code": ApiErrorCode.BAD_REQUEST.value})])
+
+    def _encoded(self, data: object) -> tuple[bytes, bool]:
+        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links),
+        and whether it is the answer itself: one over TOURISM_MAX_RESPONSE_BYTES is replaced by
+        a RESPONSE_TOO_LARGE error."""
         body = orjson.dumps(data)
         limit = self.settings.limits.max_response_bytes
         if len(body) <= limit:
-            return body
+            return body, True
         log.warning("answer of %d bytes refused (limit %d)", len(body), limit)
         return orjson.dumps({"data": None, "errors": [{
             "message": f"the answer is {len(body)} bytes, over the limit of {limit}: ask for "
                        "smaller pages (first) or fewer fields", "extensions": {
                 "code": ApiErrorCode.RESPONSE_TOO_LARGE.value, "bytes": len(body),
-                "limit": limit}}]})
+                "limit": limit}}]}), False
+
+    def encode_json(self, data: object) -> bytes:
+        """The answer as compact UTF-8, within TOURISM_MAX_RESPONSE_BYTES."""
+        return self._encoded(data)[0]
+
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+                        sub_response: Response) -> Response:
+        """The answer in the negotiated media type: as application/graphql-response+json a
+        request error has no data entry and a 4xx (or 503) status; a public query answered
+        without errors may be kept by shared caches for a minute."""
+        negotiated = getattr(sub_response, "negotiated", JSON)
+        status = None
+        if negotiated == GRAPHQL_RESPONSE and isinstance(response_data, dict):
+            status = request_error_status(response_data)
+            if status is not None:
+                response_data = {k: v for k, v in response_data.items()  # type: ignore[assignment]
+                                 if k != "data"}
+        body, whole = self._encoded(response_data)
+        response = Response(body, status_code=sub_response.status_code or status or 200,
+                            media_type=CONTENT_TYPES[negotiated])
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.background = sub_response.background
+        public = (getattr(sub_response, "public", False) and whole and response.status_code == 200
+                  and isinstance(response_data, dict) and not response_data.get("errors"))
+        response.headers.setdefault("Cache-Control", cache_control(public=public))
+        if response.status_code == 503:
+            response.headers.update(unavailable_headers())
+        response.headers["Vary"] = VARY
+        return response
 
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:
@@ -100,7 +245,17 @@ class GraphQLApp(GraphQL[Context, None]):
                                 request_data: Any, context: Context, root_value: None,
                                 sub_response: Any) -> Any:
         """The operation, on an autocommit session when it only reads (no BEGIN/ROLLBACK round
-        trips), stopped with OPERATION_TIMEOUT past the time limit."""
+        trips), stopped with OPERATION_TIMEOUT past the time limit; a document known by its
+        hash (automatic persisted queries) is looked up first, and kept once it has passed."""
+        keep = False
+        if isinstance(request_data, GraphQLRequestData):
+            try:
+                request_data.query, keep = persisted_document(
+                    self.persisted, query=request_data.query, extensions=request_data.extensions)
+            except DomainError as refused:
+                return ExecutionResult(data=None, errors=[GraphQLError(
+                    refused.message, extensions={"code": refused.code.value, **(
+                        {"field": refused.field} if refused.field else {})})])
         if (self.read_sessions is not self.sessions
                 and isinstance(request_data, GraphQLRequestData)
                 and reads_only(request_data.query or "", request_data.operation_name)):
@@ -114,6 +269,9 @@ class GraphQLApp(GraphQL[Context, None]):
                == ApiErrorCode.SERVICE_UNAVAILABLE for e in getattr(result, "errors", None) or []):
             sub_response.status_code = 503
             sub_response.headers.update(unavailable_headers())
+        if keep and isinstance(result, ExecutionResult) and request_error_status({
+                "data": result.data, "errors": [e.formatted for e in result.errors or []]}) is None:
+            self.persisted.keep(request_data.query)
         return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
@@ -202,9 +360,8 @@ def create_app(
                          assets_origin=(lambda: store_origin(store)) if from_store else None),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
-                               allow_methods=["GET", "POST"],
-                               allow_headers=["content-type", "accept-language",
-                                              "authorization", "x-api-key"]),
+                               allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
+                               expose_headers=["Retry-After"], max_age=600),
                     Middleware(Unavailable),  # a database outage is a 503 on every route
                     *request_protection(settings, sessions, graphql.auth.signer,
                                        statement_sessions)],

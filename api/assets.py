@@ -1,5 +1,6 @@
 """`GET /assets/{name}`: the pages' own scripts and styles (api/static/) and the viewers'
-build files from node_modules (installed by npm, never a CDN). In production node_modules is
+build files from node_modules (installed by npm, never a CDN); in development also GraphiQL's
+page and its GraphiQL and React builds. In production node_modules is
 not packaged: the viewers' files are copied into the media store at deploy time
 (`python -m deploy.assets`) and `/assets/...` redirects there."""
 
@@ -23,8 +24,18 @@ NPM_ASSETS = {
     "pannellum/pannellum.css": "pannellum/build/pannellum.css",
     "marzipano/marzipano.js": "marzipano/dist/marzipano.js",
 }
+#: GraphiQL and React from node_modules: development only (GraphiQL is off in production,
+#: where node_modules is not packaged and nothing copies them into the store).
+IDE_NPM_ASSETS = {
+    "graphiql/graphiql.min.js": "graphiql/graphiql.min.js",
+    "graphiql/graphiql.min.css": "graphiql/graphiql.min.css",
+    "react/react.production.min.js": "react/umd/react.production.min.js",
+    "react-dom/react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
+}
 #: The app's own files (they change with the app: a short cache).
 OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css", "console.css"})
+#: The GraphiQL page's own files (development only).
+IDE_OWN_ASSETS = frozenset({"graphiql-page.js", "graphiql-page.css"})
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
 #: Where the viewers' files live in the media store when the app does not serve node_modules.
 ASSET_PREFIX = "assets"
@@ -56,12 +67,14 @@ def store_origin(store: MediaStore) -> str:
 def asset_routes(*, node_modules: Path = NODE_MODULES, static: Path = STATIC,
                  store: MediaStore | None = None) -> list[Route]:
     """The route of the pages' scripts and styles (the viewers' redirected to `store` when
-    one is given)."""
+    one is given: production, where GraphiQL's are not served)."""
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
-        if name in OWN_ASSETS:
+        if name in OWN_ASSETS or (store is None and name in IDE_OWN_ASSETS):
             path, max_age = static / name, 300
+        elif store is None and name in IDE_NPM_ASSETS:
+            path, max_age = node_modules / IDE_NPM_ASSETS[name], 86400
         elif name in NPM_ASSETS and store is not None:
             return RedirectResponse(store.url(asset_key(name)), status_code=307,
                                     headers={"Cache-Control": "public, max-age=600"})

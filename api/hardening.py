@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Mapping
-from enum import StrEnum
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from graphql import (
@@ -22,27 +21,18 @@ from graphql import (
     ValidationRule,
 )
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import AddValidationRules
 
 from api.errors import ApiErrorCode as Code
+from api.graphql_http import GraphQLErrorResponse
+from api.graphql_http import json_error as json_error  # the refusals' one shape, re-exported
 from api.selections import SelectionFold, TooDeep
 
 log = logging.getLogger("tourism.api")
 T = TypeVar("T")
 
 MAX_QUERY_STRING = 16 * 1024
-
-
-def json_error(status: int, code: StrEnum, message: str, *,
-               headers: Mapping[str, str] | None = None,
-               extra: dict[str, Any] | None = None) -> JSONResponse:
-    """A GraphQL-shaped JSON error answered before GraphQL runs."""
-    extensions: dict[str, Any] = {"code": code, **(extra or {})}
-    return JSONResponse({"data": None, "errors": [{"message": message,
-                                                   "extensions": extensions}]},
-                        status_code=status, headers=dict(headers or {}))
 
 
 # -- depth and aliases ---------------------------------------------------------------------
@@ -196,11 +186,11 @@ class RequestGuard:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _too_large(self) -> JSONResponse:
+    def _too_large(self) -> GraphQLErrorResponse:
         return json_error(413, Code.PAYLOAD_TOO_LARGE,
                           f"the request body is over {self.max_body_bytes} bytes")
 
-    def _refusal_before_body(self, scope: Scope) -> JSONResponse | None:
+    def _refusal_before_body(self, scope: Scope) -> GraphQLErrorResponse | None:
         headers = Headers(scope=scope)
         if scope["method"] == "GET":
             if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:

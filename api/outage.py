@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 
 from starlette.datastructures import Headers, QueryParams
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import UNAVAILABLE, ApiErrorCode, is_unavailable
+from api.graphql_http import GraphQLErrorResponse, json_error
 from core.language import request_chain
 
 log = logging.getLogger("tourism.api")
@@ -22,8 +23,9 @@ def unavailable_headers() -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
 
 
-def unavailable_response(scope: Scope) -> Response:
-    """The 503 answer for a request: JSON for the API, a page for a person."""
+def unavailable_response(scope: Scope) -> Response | GraphQLErrorResponse:
+    """The 503 answer for a request: a GraphQL error in the media type the request accepts
+    for the API, a page for a person."""
     headers = Headers(scope=scope)
     if scope["path"].startswith("/q/") and "json" not in headers.get("accept", ""):
         from api.qr_page import render_unavailable
@@ -32,9 +34,8 @@ def unavailable_response(scope: Scope) -> Response:
                               headers=headers)
         return HTMLResponse(render_unavailable(chain), status_code=503,
                             headers=unavailable_headers())
-    return JSONResponse({"data": None, "errors": [{
-        "message": UNAVAILABLE, "extensions": {"code": ApiErrorCode.SERVICE_UNAVAILABLE}}]},
-        status_code=503, headers=unavailable_headers())
+    return json_error(503, ApiErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE,
+                         headers=unavailable_headers())
 
 
 class Unavailable:

@@ -89,7 +89,9 @@ async def test_introspection_and_graphiql_only_in_development(
         ide = await c.get("/graphql", headers={"Accept": "text/html"})
     if env == "production":
         assert codes(answer) == ["INTROSPECTION_DISABLED"]
-        assert ide.status_code == 404
+        # no GraphiQL: a request accepting only HTML gets what the API speaks, refused
+        assert ide.status_code == 406 and codes(ide.json()) == ["NOT_ACCEPTABLE"]
+        assert "graphiql" not in ide.text.lower()
     else:
         assert answer["data"]["__schema"]["queryType"]["name"] == "Query"
         assert ide.status_code == 200 and "graphiql" in ide.text.lower()

@@ -57,8 +57,9 @@ async def test_the_mutation_prints_and_a_get_cannot(staff_client: httpx.AsyncCli
     variables = {"d": to_global_id("Destination", guide.destination.id)}
     refused = await staff_client.get("/graphql", params={
         "query": PRINT, "variables": f'{{"d": "{variables["d"]}"}}'})
-    assert refused.status_code == 400, refused.text
+    assert refused.status_code == 405, refused.text  # GraphQL over HTTP: a GET mutation
     assert "not allowed when using GET" in refused.text
+    assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
     assert store.list_keys("qr-sheets") == []
     body = await graphql(staff_client, PRINT, variables)
     sheet = body["data"]["printQrSheet"]
