@@ -210,12 +210,11 @@ async def test_a_group_is_answered_and_a_flood_refused_by_the_containers_togethe
     database_url: str, tmp_path: Path, printed_code: str,
 ) -> None:
     limits = QrSettings()  # the defaults, as deployed
+    connections = httpx.Limits(max_connections=16)
     with containers(database_url, tmp_path, limits={}) as three:
-        connections = httpx.Limits(max_connections=16)
+        # given a tour group of 100 behind one address, phones of a few kinds
+        group = _address()
         async with httpx.AsyncClient(timeout=60, limits=connections) as client:
-            # given a tour group of 100 behind one address, phones of a few kinds
-            group = _address()
-
             async def phone(i: int) -> int:
                 answer = await client.get(f"{three[i % 3].url}/q/{printed_code}", headers={
                     "X-Forwarded-For": group, "User-Agent": f"phone-{i % 7}",
@@ -224,13 +223,14 @@ async def test_a_group_is_answered_and_a_flood_refused_by_the_containers_togethe
 
             # when the 100 scan at once, spread over the three containers
             statuses = await asyncio.gather(*(phone(i) for i in range(100)))
-            # then every scan is answered, and counted once
-            assert statuses == [200] * 100, statuses
-            assert await _scans_counted(database_url, printed_code) == 100
+        # then every scan is answered, and counted once
+        assert statuses == [200] * 100, statuses
+        assert await _scans_counted(database_url, printed_code) == 100
 
-            # given one client flooding the same code from another address
-            flooder = _address()
-
+        # given one client flooding the same code from another address (fresh connections:
+        # none left idle past the servers' keep-alive)
+        flooder = _address()
+        async with httpx.AsyncClient(timeout=60, limits=connections) as client:
             async def flood(i: int) -> httpx.Response:
                 return await client.get(f"{three[i % 3].url}/q/{printed_code}", headers={
                     "X-Forwarded-For": flooder, "Accept": "application/json"})
