@@ -36,12 +36,12 @@ from qr.service import resolve_scan
 
 log = logging.getLogger("tourism.qr")
 APP_LANGUAGE_HEADER = "x-tourism-language"
+CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
+       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 #: Tokens of an address's scan bucket a process takes at once at most, and how long it may
 #: keep them unspent: at most LEASE_TOKENS - 1 of an address's tokens wait in a container.
 LEASE_TOKENS = 10
 LEASE_SECONDS = 5.0
-CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
-       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 @dataclass(slots=True)
