@@ -8,12 +8,11 @@ last token (PostgreSQL locks the row and re-reads it; SQLite has one writer at a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Double, case, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -21,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from accounts.models import RateBucket
+from core.upsert import upsert
 
 MAX_KEY = 320
 
@@ -40,11 +40,6 @@ def _epoch_now_postgresql(element: EpochNow, compiler: SQLCompiler, **kw: Any) -
 @compiles(EpochNow, "sqlite")
 def _epoch_now_sqlite(element: EpochNow, compiler: SQLCompiler, **kw: Any) -> str:
     return "((julianday('now') - 2440587.5) * 86400.0)"
-
-
-#: INSERT ... ON CONFLICT, per dialect (the same upsert, two constructors).
-_INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql.insert,
-                                           "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +87,7 @@ async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float =
     key = key[:MAX_KEY]
     clock = _now(now)
     refilled = _refilled(bucket, clock)
-    insert = _INSERTS[session.get_bind().dialect.name](RateBucket).values(
+    insert = upsert(session, RateBucket).values(
         key=key, tokens=bucket.burst - cost, updated_at=clock,
         full_at=clock + cost / bucket.per_second)
     statement = insert.on_conflict_do_update(
@@ -108,6 +103,23 @@ async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float =
     tokens = float(held) if held is not None else 0.0
     return Take(granted=False, tokens=tokens,
                 retry_after=max(0.0, cost - tokens) / bucket.per_second)
+
+
+async def take_up_to(*, session: AsyncSession, bucket: Bucket, key: str, most: int,
+                     now: float | None = None) -> tuple[int, Take]:
+    """Takes `most` tokens, or every whole token the bucket holds when it holds fewer (a
+    process leasing tokens for the requests to come); the number taken (0: refused) and the
+    last take. One statement when the bucket holds `most`, at most four when it is running
+    out; not committed."""
+    most = max(1, min(most, bucket.burst))
+    taken = await take(session=session, bucket=bucket, key=key, cost=most, now=now)
+    if taken.granted:
+        return most, taken
+    held = math.floor(taken.tokens)
+    if held < 1:
+        return 0, taken
+    again = await take(session=session, bucket=bucket, key=key, cost=held, now=now)
+    return (held if again.granted else 0), again
 
 
 async def forget(*, session: AsyncSession, key: str) -> None:

@@ -1,8 +1,10 @@
 """`GET /q/{code}`: the scan of a printed QR code, as a page for browsers or JSON for the app.
 
 Each scan is in the database before its answer is sent (api/scan_counter.py: concurrent
-scans share one statement); each client IP has a token bucket shared by every process; a
-resolved answer is kept for `cache_seconds` (staff changes clear it at once in this process).
+scans share one statement); each client address has a token bucket shared by every process,
+sized for a tour group on one Wi-Fi (README, Limits of the public API), which this process
+leases tokens of (api/ratelimit.py): a busy address costs a statement per lease, not per scan;
+a resolved answer is kept for `cache_seconds` (staff changes clear it at once in this process).
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ from qr.service import resolve_scan
 log = logging.getLogger("tourism.qr")
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+#: Tokens of an address's scan bucket a process takes at once at most, and how long it may
+#: keep them unspent: at most LEASE_TOKENS - 1 of an address's tokens wait in a container.
+LEASE_TOKENS = 10
+LEASE_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -87,7 +93,8 @@ class QrRoutes:
         statement_sessions = statement_sessions or sessions
         self.limiter = TokenBuckets(sessions=statement_sessions,
                                     per_minute=self.settings.rate_per_minute,
-                                    burst=self.settings.burst)
+                                    burst=self.settings.burst, lease_tokens=LEASE_TOKENS,
+                                    lease_seconds=LEASE_SECONDS)
         self.scans = ScanCounter(statement_sessions)
         self.cache: OrderedDict[tuple[str, tuple[str, ...]], Resolved] = OrderedDict()
 
@@ -130,7 +137,7 @@ class QrRoutes:
         headers = {"Vary": "Accept, Accept-Language, X-Tourism-Language",
                    "Cache-Control": "no-store", "Content-Security-Policy": CSP,
                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-        wait = await self.limiter.take(client)
+        wait = await self.limiter.take(f"qr:{client}")
         if wait > 0:
             headers.update(too_many(wait, "client")[1])
             if wants_json:

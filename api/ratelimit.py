@@ -3,16 +3,24 @@ process through the database (accounts/throttle.py), and an ASGI middleware answ
 with Retry-After and a JSON error code a client can act on.
 
 Three Lambda containers draw on the same buckets, so a client gets its burst once, not once
-per container; API Gateway's throttling (serverless.yml) is the global ceiling in front."""
+per container; API Gateway's throttling (serverless.yml) is the global ceiling in front.
+
+A limiter may lease tokens: take several from the database at once and spend them in this
+process, so that a busy key costs one statement per lease, not one per request. Every token
+spent was taken from the shared bucket (a lease never grants what the bucket would refuse);
+a leased token is spent within `lease_seconds` of its take or dropped, and a container holds
+at most `lease_tokens - 1` of a key's tokens unspent (README, Limits of the public API)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
@@ -32,19 +40,40 @@ EXEMPT_PREFIXES = ("/media/", "/healthz", "/q/")
 PRUNE_SECONDS = 300.0
 
 
+@dataclass(slots=True)
+class _Lease:
+    """Tokens this process took from a key's bucket ahead of the requests that spend them."""
+
+    tokens: int
+    expires: float
+    #: How many the last lease asked for: doubled while the key keeps coming back.
+    size: int
+
+
 class TokenBuckets:
     """One bucket per key: `burst` tokens, refilled at `per_minute` a minute, kept in the
     database. A refusal is remembered in this process until the bucket could hold the cost
     again: memory only ever refuses what the database would refuse (the other processes can
-    only have taken more), so it never lets more than the burst through."""
+    only have taken more), so it never lets more than the burst through.
+
+    With `lease_tokens` above 1, a take of one token draws on a lease: the first request of a
+    key takes 1 token from the database, and each time the key comes back for more within
+    `lease_seconds` the lease doubles, up to `lease_tokens` (a visitor who scans once costs
+    one token, a busy address one statement per `lease_tokens` requests). Requests that find
+    a lease being fetched wait for it rather than asking too."""
 
     def __init__(self, *, sessions: StatementSessions, per_minute: float,
-                 burst: int, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic):
+                 burst: int, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic,
+                 lease_tokens: int = 1, lease_seconds: float = 5.0):
         self.sessions = sessions
         self.bucket = throttle.Bucket(per_minute=per_minute, burst=burst)
         self.max_keys = max_keys
         self.clock = clock
+        self.lease_tokens = max(1, lease_tokens)
+        self.lease_seconds = lease_seconds
         self._refused: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._leases: OrderedDict[str, _Lease] = OrderedDict()
+        self._fetching: dict[str, asyncio.Future[None]] = {}
         self._pruned = clock()
 
     def _remembered_wait(self, key: str, cost: float) -> float:
@@ -69,29 +98,78 @@ class TokenBuckets:
         wait = self._remembered_wait(key, cost)
         if wait > 0:
             return wait
+        if self.lease_tokens > 1 and cost == 1.0 and session is None:
+            return await self._take_leased(key)
+        return (await self._ask(key, cost=cost, most=1, session=session))[1]
+
+    async def _take_leased(self, key: str) -> float:
+        """A token from this process's lease of the key, fetched when it is spent."""
+        while True:
+            now = self.clock()
+            lease = self._leases.get(key)
+            if lease is not None and lease.tokens > 0 and lease.expires > now:
+                lease.tokens -= 1
+                return 0.0
+            fetching = self._fetching.get(key)
+            if fetching is not None:  # another request is asking: share its answer
+                await asyncio.shield(fetching)
+                wait = self._remembered_wait(key, 1.0)
+                if wait > 0:
+                    return wait
+                continue
+            hot = lease is not None and lease.expires > now  # spent within its time
+            size = min(lease.size * 2, self.lease_tokens) if lease is not None and hot else 1
+            done = asyncio.get_running_loop().create_future()
+            self._fetching[key] = done
+            try:
+                granted, wait = await self._ask(key, cost=1.0, most=size, session=None)
+            finally:
+                del self._fetching[key]
+                done.set_result(None)
+            if wait > 0 or granted == 0:  # refused, or the database was not reached
+                self._leases.pop(key, None)
+                return wait
+            self._leases[key] = _Lease(tokens=granted - 1,
+                                       expires=self.clock() + self.lease_seconds, size=size)
+            self._leases.move_to_end(key)
+            while len(self._leases) > self.max_keys:
+                self._leases.popitem(last=False)
+            return 0.0
+
+    async def _ask(self, key: str, *, cost: float, most: int, session: AsyncSession | None
+                   ) -> tuple[int, float]:
+        """(takes granted, seconds to wait) by the database: `cost` once, or up to `most`
+        tokens of one (a lease); refusals are remembered."""
         prune = self.clock() - self._pruned >= PRUNE_SECONDS
         try:
             async with _session_for(self.sessions, session) as use:
-                taken = await throttle.take(session=use, bucket=self.bucket, key=key, cost=cost)
+                if most > 1:
+                    granted, taken = await throttle.take_up_to(
+                        session=use, bucket=self.bucket, key=key, most=most)
+                else:
+                    taken = await throttle.take(session=use, bucket=self.bucket, key=key,
+                                                cost=cost)
+                    granted = 1 if taken.granted else 0
                 if prune:
                     self._pruned = self.clock()
                     await throttle.prune(session=use)
                 await use.commit()
         except Exception as exc:
             log.warning("rate limit not checked (%s): %s", type(exc).__name__, exc)
-            return 0.0
-        if taken.granted:
-            return 0.0
+            return 0, 0.0
+        if granted:
+            return granted, 0.0
         self._refused[key] = (taken.tokens, self.clock())
         self._refused.move_to_end(key)
         while len(self._refused) > self.max_keys:
             self._refused.popitem(last=False)
-        return taken.retry_after if taken.retry_after > 0 else 1.0 / self.bucket.per_second
+        return 0, (taken.retry_after if taken.retry_after > 0 else 1.0 / self.bucket.per_second)
 
     async def forget(self, key: str, *, session: AsyncSession | None = None) -> None:
         """Fills a key's bucket again (a successful sign-in clears its failures): on `session`
         uncommitted when one is given, else committed on a session of its own."""
         self._refused.pop(key, None)
+        self._leases.pop(key, None)
         if session is not None:
             await throttle.forget(session=session, key=key)
             return

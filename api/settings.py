@@ -145,8 +145,10 @@ class QrSettings(BaseSettings):
 
     model_config = _config("TOURISM_QR_")
 
+    #: Scans of one client address: a tour group of 100 on one Wi-Fi arriving at once fits in
+    #: the burst, a group's pace in the refill; a flood gets the burst, then 2 a second.
     rate_per_minute: float = Field(default=120.0, gt=0)
-    burst: int = Field(default=40, ge=1)
+    burst: int = Field(default=150, ge=1)
     cache_seconds: float = Field(default=5.0, ge=0)
 
 

@@ -1,6 +1,8 @@
 """QR scan benchmark: `GET /q/{code}` of the real app (SpatiaLite, demo data) beside a bare
-Starlette route that returns the same page from memory, both under uvicorn in the same run;
-and the time to build an A4 print sheet of 200 codes.
+Starlette route that returns the same page from memory, both under uvicorn in the same run,
+taking turns round after round (the machine is shared: each ratio is the median of the
+rounds' ratios, so that a neighbour's load falls on both sides); and the time to build an A4
+print sheet of 200 codes.
 
 Run alone with `python -m bench.qr`; `bench/__main__.py` calls `main()`.
 """
@@ -24,7 +26,8 @@ from bench.servers import Server, clean_env
 CODE = "THAU23"
 TARGET = f"/q/{CODE}?lang=en"
 CONNECTIONS = 8
-REQUESTS_PER_CONNECTION = 400
+REQUESTS_PER_CONNECTION = 100
+ROUNDS = 5
 WARMUP = 50
 
 
@@ -65,7 +68,6 @@ async def _one_connection(port: int, count: int, latencies: list[float]) -> None
 
 async def _load(port: int) -> tuple[float, float]:
     """(requests per second, p50 in ms) over a fixed number of requests."""
-    await _one_connection(port, WARMUP, [])
     latencies: list[float] = []
     started = time.perf_counter()
     await asyncio.gather(*(_one_connection(port, REQUESTS_PER_CONNECTION, latencies)
@@ -90,6 +92,14 @@ async def _seed(url: str, media: Path, base: str) -> None:
             await session.commit()
     finally:
         await engine.dispose()
+
+
+async def _rounds(ports: dict[str, int]) -> list[dict[str, tuple[float, float]]]:
+    """Each server's (requests per second, p50 in ms), ROUNDS times, the servers taking
+    turns within each round."""
+    for port in ports.values():
+        await _one_connection(port, WARMUP, [])
+    return [{name: await _load(port) for name, port in ports.items()} for _ in range(ROUNDS)]
 
 
 def sheet_seconds(count: int = 200) -> float:
@@ -121,38 +131,38 @@ def main() -> None:
                   "TOURISM_RATE_LIMIT_CLIENT_PER_MINUTE": "1000000000",
                   "TOURISM_RATE_LIMIT_CLIENT_BURST": "1000000000",
                   "TOURISM_SECRET_KEY": "bench-secret-key-0123456789abcdef0123"}
-        results: dict[str, tuple[float, float]] = {}
-        for name, extra in (("app", {}), ("app_uncached", {"TOURISM_QR_CACHE_SECONDS": "0"})):
-            server = Server(f"qr-{name}", "api.asgi:app", clean_env(**common, **extra),
-                            root).start(60)
-            try:
-                if name == "app":
-                    page = root / "page.html"
-                    import httpx
-
-                    answer = httpx.get(f"http://127.0.0.1:{server.port}{TARGET}")
-                    answer.raise_for_status()
-                    page.write_bytes(answer.content)
-                results[name] = asyncio.run(_load(server.port))
-            finally:
-                server.stop()
-        bare = Server("qr-bare", "bench.qr:bare_app",
-                      clean_env(BENCH_QR_PAGE=str(root / "page.html")), root).start(60)
+        servers: dict[str, Server] = {}
         try:
-            results["bare"] = asyncio.run(_load(bare.port))
+            for name, extra in (("app", {}),
+                                ("app_uncached", {"TOURISM_QR_CACHE_SECONDS": "0"})):
+                servers[name] = Server(f"qr-{name}", "api.asgi:app",
+                                       clean_env(**common, **extra), root).start(60)
+            import httpx
+
+            answer = httpx.get(f"http://127.0.0.1:{servers['app'].port}{TARGET}")
+            answer.raise_for_status()
+            (root / "page.html").write_bytes(answer.content)
+            servers["bare"] = Server("qr-bare", "bench.qr:bare_app", clean_env(
+                BENCH_QR_PAGE=str(root / "page.html")), root).start(60)
+            rounds = asyncio.run(_rounds({name: one.port for name, one in servers.items()}))
         finally:
-            bare.stop()
-    rps, p50 = results["app"]
-    bare_rps, bare_p50 = results["bare"]
-    uncached_rps, uncached_p50 = results["app_uncached"]
-    print(f"BENCH qr_scan_rps {rps:.0f} req/s")
-    print(f"BENCH qr_scan_p50 {p50:.2f} ms")
-    print(f"BENCH qr_bare_page_rps {bare_rps:.0f} req/s")
-    print(f"BENCH qr_bare_page_p50 {bare_p50:.2f} ms")
-    print(f"BENCH qr_scan_vs_bare_rps {rps / bare_rps:.2f} ratio")
-    print(f"BENCH qr_scan_uncached_rps {uncached_rps:.0f} req/s")
-    print(f"BENCH qr_scan_uncached_p50 {uncached_p50:.2f} ms")
-    print(f"BENCH qr_scan_uncached_vs_bare_rps {uncached_rps / bare_rps:.2f} ratio")
+            for server in servers.values():
+                server.stop()
+
+    def median(name: str, at: int) -> float:
+        return statistics.median(r[name][at] for r in rounds)
+
+    def ratio(name: str) -> float:
+        return statistics.median(r[name][0] / r["bare"][0] for r in rounds)
+
+    print(f"BENCH qr_scan_rps {median('app', 0):.0f} req/s")
+    print(f"BENCH qr_scan_p50 {median('app', 1):.2f} ms")
+    print(f"BENCH qr_bare_page_rps {median('bare', 0):.0f} req/s")
+    print(f"BENCH qr_bare_page_p50 {median('bare', 1):.2f} ms")
+    print(f"BENCH qr_scan_vs_bare_rps {ratio('app'):.2f} ratio")
+    print(f"BENCH qr_scan_uncached_rps {median('app_uncached', 0):.0f} req/s")
+    print(f"BENCH qr_scan_uncached_p50 {median('app_uncached', 1):.2f} ms")
+    print(f"BENCH qr_scan_uncached_vs_bare_rps {ratio('app_uncached'):.2f} ratio")
     print(f"BENCH qr_sheet_200_codes {sheet_seconds():.2f} s")
 
 

@@ -8,13 +8,12 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
+from core.upsert import upsert
 from qr.errors import QrError
 from qr.errors import QrErrorCode as Code
 from qr.models import Channel, QrCode, ScanCount, TargetKind
@@ -22,6 +21,8 @@ from tours.models import Stop
 
 MAX_DAYS = 366
 MAX_ROWS = 50_000
+#: The columns a scan is counted under (the unique key of `scan_count`).
+_SCAN_KEY = ("day", "qr_code_id", "target_kind", "target_id", "lang", "channel")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +51,6 @@ class ScanRow:
     count: int
 
 
-def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE count = count + excluded.count, per dialect."""
-    keys = ["day", "qr_code_id", "target_kind", "target_id", "lang", "channel"]
-    if dialect == "postgresql":
-        pg = postgresql.insert(ScanCount).values(rows)
-        return pg.on_conflict_do_update(index_elements=keys,
-                                        set_={"count": ScanCount.count + pg.excluded.count})
-    lite = sqlite.insert(ScanCount).values(rows)
-    return lite.on_conflict_do_update(index_elements=keys,
-                                      set_={"count": ScanCount.count + lite.excluded.count})
-
-
 async def record_scans(*, session: AsyncSession, scans: Counter[ScanKey]) -> None:
     """Adds scans to the daily counts in one statement (not committed)."""
     if not scans:
@@ -69,7 +58,10 @@ async def record_scans(*, session: AsyncSession, scans: Counter[ScanKey]) -> Non
     rows = [{"day": k.day, "qr_code_id": k.qr_code_id, "target_kind": k.target_kind.value,
              "target_id": k.target_id, "lang": k.lang, "channel": k.channel.value, "count": n}
             for k, n in sorted(scans.items(), key=lambda item: repr(item[0]))]
-    await session.execute(_upsert(session.get_bind().dialect.name, rows))
+    insert = upsert(session, ScanCount).values(rows)
+    await session.execute(insert.on_conflict_do_update(
+        index_elements=list(_SCAN_KEY),
+        set_={"count": ScanCount.count + insert.excluded.count}))
 
 
 async def scan_statistics(*, session: AsyncSession, actor: Actor, since: date, until: date,

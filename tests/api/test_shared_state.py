@@ -1,8 +1,10 @@
 """State that holds across containers: three API processes (uvicorn, loopback ports) stand for
-three Lambda containers on one database. A client gets its burst once, not three times; the
-sign-in throttle counts the failures of every process; no scan is lost when every process is
-killed (SIGKILL) right after answering; with `TOURISM_DB_POOL=null` an idle process holds no
-connection, and a request never holds two at once."""
+three Lambda containers on one database. A client gets its burst once, not three times; a tour
+group's 100 scans from one address are answered while a flood from another is refused, by
+the three together, leases of tokens included; the sign-in throttle counts the failures of
+every process; no scan is lost when every process is killed (SIGKILL) right after answering;
+with `TOURISM_DB_POOL=null` an idle process holds no connection, and a request never holds
+two at once."""
 
 from __future__ import annotations
 
@@ -27,7 +29,15 @@ from sqlalchemy.pool import NullPool
 
 from api.app import create_app
 from api.db import make_async_engine
-from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
+from api.qr_routes import LEASE_SECONDS, LEASE_TOKENS
+from api.settings import (
+    AuthSettings,
+    DatabaseSettings,
+    MediaSettings,
+    QrSettings,
+    ServerSettings,
+    Settings,
+)
 from geo.models import Destination
 from qr.models import QrCode, ScanCount, TargetKind
 from qr.service import QrTarget, create_qr_code
@@ -35,10 +45,13 @@ from tests.conftest import ROOT, TEST_SECRET
 from tests.live import free_port
 from tests.qr.conftest import STAFF
 
-QR_BURST, CLIENT_BURST, LOGIN_FAILURES = 3, 6, 3  # the QR route is under both limits
+QR_BURST, CLIENT_BURST, LOGIN_FAILURES = 3, 6, 3
 LOGIN = 'mutation { login(email: "%s", password: "not-the-password") { accessToken } }'
-
-
+#: Small limits, to count every answer exactly.
+SMALL_LIMITS = {"TOURISM_QR_BURST": str(QR_BURST), "TOURISM_QR_RATE_PER_MINUTE": "1",
+                "TOURISM_RATE_LIMIT_CLIENT_BURST": str(CLIENT_BURST),
+                "TOURISM_RATE_LIMIT_CLIENT_PER_MINUTE": "1",
+                "TOURISM_LOGIN_FAILURES_PER_15_MIN": str(LOGIN_FAILURES)}
 
 
 @dataclass
@@ -55,19 +68,18 @@ class Container:
 
 
 @contextmanager
-def containers(database_url: str, tmp_path: Path, count: int = 3) -> Iterator[list[Container]]:
+def containers(database_url: str, tmp_path: Path, count: int = 3,
+               limits: dict[str, str] | None = None) -> Iterator[list[Container]]:
     """`count` uvicorn processes of the app on one database, each in its own process group
-    (killed at the end if the test has not killed them)."""
+    (killed at the end if the test has not killed them), with SMALL_LIMITS unless `limits`
+    are given (`{}`: the defaults)."""
     app_name = f"shared-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOURISM_")}
     env.update({
         "TOURISM_DATABASE_URL": database_url, "TOURISM_MEDIA_URL": f"file://{tmp_path}/media",
         "TOURISM_SECRET_KEY": TEST_SECRET, "TOURISM_TRUST_FORWARDED_FOR": "true",
         "TOURISM_DB_POOL": "null", "PGAPPNAME": app_name,
-        "TOURISM_QR_BURST": str(QR_BURST), "TOURISM_QR_RATE_PER_MINUTE": "1",
-        "TOURISM_RATE_LIMIT_CLIENT_BURST": str(CLIENT_BURST),
-        "TOURISM_RATE_LIMIT_CLIENT_PER_MINUTE": "1",
-        "TOURISM_LOGIN_FAILURES_PER_15_MIN": str(LOGIN_FAILURES)})
+        **(SMALL_LIMITS if limits is None else limits)})
     started: list[Container] = []
     try:
         for i in range(count):
@@ -192,6 +204,49 @@ async def test_a_client_gets_its_burst_once_not_once_per_container(
         if backend == "postgis":  # TOURISM_DB_POOL=null: an idle container holds nothing
             app_name = _app_name_of(three[0])
             assert await _idle_connections(database_url, app_name) == 0
+
+
+async def test_a_group_is_answered_and_a_flood_refused_by_the_containers_together(
+    database_url: str, tmp_path: Path, printed_code: str,
+) -> None:
+    limits = QrSettings()  # the defaults, as deployed
+    connections = httpx.Limits(max_connections=16)
+    with containers(database_url, tmp_path, limits={}) as three:
+        # given a tour group of 100 behind one address, phones of a few kinds
+        group = _address()
+        async with httpx.AsyncClient(timeout=60, limits=connections) as client:
+            async def phone(i: int) -> int:
+                answer = await client.get(f"{three[i % 3].url}/q/{printed_code}", headers={
+                    "X-Forwarded-For": group, "User-Agent": f"phone-{i % 7}",
+                    "Accept-Language": ("ko-KR", "vi-VN", "en-US", "ja-JP")[i % 4]})
+                return answer.status_code
+
+            # when the 100 scan at once, spread over the three containers
+            statuses = await asyncio.gather(*(phone(i) for i in range(100)))
+        # then every scan is answered, and counted once
+        assert statuses == [200] * 100, statuses
+        assert await _scans_counted(database_url, printed_code) == 100
+
+        # given one client flooding the same code from another address (fresh connections:
+        # none left idle past the servers' keep-alive)
+        flooder = _address()
+        async with httpx.AsyncClient(timeout=60, limits=connections) as client:
+            async def flood(i: int) -> httpx.Response:
+                return await client.get(f"{three[i % 3].url}/q/{printed_code}", headers={
+                    "X-Forwarded-For": flooder, "Accept": "application/json"})
+
+            started = time.monotonic()
+            answers = await asyncio.gather(*(flood(i) for i in range(1000)))
+            elapsed = time.monotonic() - started
+    # then the three together answered its burst and a refill's worth, no more (a lease's
+    # token is spent within LEASE_SECONDS of its take), and refused the rest
+    answered = sum(a.status_code == 200 for a in answers)
+    refused = [a for a in answers if a.status_code == 429]
+    assert answered + len(refused) == 1000
+    most = limits.burst + limits.rate_per_minute / 60 * (elapsed + LEASE_SECONDS)
+    assert limits.burst - 3 * (LEASE_TOKENS - 1) <= answered <= most, (answered, elapsed)
+    assert {a.json()["code"] for a in refused} == {"RATE_LIMITED"}
+    assert await _scans_counted(database_url, printed_code) == 100 + answered
 
 
 def _app_name_of(container: Container) -> str:

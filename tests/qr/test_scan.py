@@ -1,4 +1,5 @@
-"""`GET /q/{code}`: the page and the JSON, languages, 404s, the rate limit, counting, Range."""
+"""`GET /q/{code}`: the page and the JSON, languages, 404s, the rate limit (a tour group on one
+Wi-Fi answered, a flood refused), counting, the statements a scan costs, Range."""
 
 from __future__ import annotations
 
@@ -11,13 +12,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from accounts.permissions import ANONYMOUS, AuthenticationRequired
 from api.app import create_app
+from api.qr_routes import LEASE_TOKENS
 from api.ratelimit import TokenBuckets
-from api.settings import Settings
+from api.settings import QrSettings, Settings
 from media.store import LocalStore
 from qr import scans
 from qr.models import ScanCount, TargetKind
 from qr.service import QrTarget, create_qr_code, retarget_qr_code, set_qr_code_enabled
-from tests.qr.conftest import STAFF, make_guide_stop
+from tests.conftest import StatementCounter
+from tests.qr.conftest import STAFF, GuideStop, make_guide_stop
+
+#: What a tour group's phones send: a few kinds of phone, a few languages.
+PHONES = [
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/125.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36"]
+LANGUAGES = ["ko-KR", "vi-VN", "en-US", "ja-JP", "fr-FR"]
 
 
 def _store(client: httpx.AsyncClient) -> LocalStore:
@@ -183,3 +196,85 @@ async def test_destination_codes_need_a_published_destination(
     await session.flush()
     client._transport.app.state.qr.clear_cache()  # type: ignore[attr-defined]
     assert (await client.get(f"/q/{qr.code}")).status_code == 404
+
+
+async def _site_codes(session: AsyncSession, guide: GuideStop, count: int) -> list[str]:
+    """`count` codes of one site: the stop's, the site's own and more codes of the stop."""
+    codes = [guide.code]
+    for i in range(count - 1):
+        target = QrTarget(TargetKind.DESTINATION, guide.destination.id) if i == 0 else \
+            QrTarget(TargetKind.STOP, guide.stop.id)
+        codes.append((await create_qr_code(session=session, actor=STAFF, target=target)).code)
+    await session.flush()
+    return codes
+
+
+async def _counted(session: AsyncSession) -> int:
+    return sum((await session.execute(select(ScanCount.count))).scalars().all())
+
+
+async def test_a_tour_group_on_one_wifi_gets_100_scans_answered_within_a_minute(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession],
+    connection: AsyncConnection, session: AsyncSession,
+) -> None:
+    # given a site with five codes and the default limits, one address for the whole group
+    app = create_app(settings, engine=connection.engine, sessions=sessions)
+    guide = await make_guide_stop(session, app.state.store)
+    codes = await _site_codes(session, guide, 5)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.40", 51000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        # when 100 phones of the group scan the codes of the site, app and browser alike
+        statuses = []
+        for i in range(100):
+            headers = {"User-Agent": PHONES[i % len(PHONES)],
+                       "Accept-Language": LANGUAGES[i % len(LANGUAGES)]}
+            if i % 4 == 0:
+                headers["Accept"] = "application/json"
+            answer = await client.get(f"/q/{codes[i % len(codes)]}", headers=headers)
+            statuses.append(answer.status_code)
+    # then every scan is answered and counted, none lost, none twice
+    assert statuses == [200] * 100, statuses
+    assert await _counted(session) == 100
+
+
+async def test_a_flood_from_one_client_is_mostly_refused_with_a_stable_code(
+    client: httpx.AsyncClient, session: AsyncSession,
+) -> None:
+    # given the default limits and one client hammering one code
+    limits = QrSettings()
+    guide = await make_guide_stop(session, _store(client))
+    started = datetime.now(UTC)
+    answers = [await client.get(f"/q/{guide.code}", headers={"Accept": "application/json"})
+               for _ in range(1000)]
+    elapsed = (datetime.now(UTC) - started).total_seconds()
+    # then the burst is answered, then about a refill's worth, the rest refused
+    answered = [a for a in answers if a.status_code == 200]
+    refused = [a for a in answers if a.status_code == 429]
+    assert len(answered) + len(refused) == 1000
+    most = limits.burst + limits.rate_per_minute / 60 * elapsed + LEASE_TOKENS
+    assert limits.burst - LEASE_TOKENS <= len(answered) <= most, (len(answered), elapsed)
+    assert len(refused) >= 1000 - most
+    assert {a.json()["code"] for a in refused} == {"RATE_LIMITED"}
+    assert all(int(a.headers["retry-after"]) >= 1 for a in refused)
+    # and the answered ones, only they, were counted
+    assert await _counted(session) == len(answered)
+
+
+async def test_a_scan_costs_one_statement_when_its_address_is_busy(
+    client: httpx.AsyncClient, session: AsyncSession, count_statements: StatementCounter,
+) -> None:
+    # given a code already resolved once (the page is cached)
+    guide = await make_guide_stop(session, _store(client))
+    assert (await client.get(f"/q/{guide.code}")).status_code == 200
+    takes_before = sum("rate_bucket" in s for s in count_statements.limiter)
+    writes_before = sum("scan_count" in s for s in count_statements.statements)
+    # when one address scans 30 more times
+    for _ in range(30):
+        assert (await client.get(f"/q/{guide.code}")).status_code == 200
+    # then each scan wrote its count once, and the limiter asked the database once per lease
+    # (1, 2, 4, 8, then LEASE_TOKENS tokens at a time), not once per scan
+    takes = sum("rate_bucket" in s for s in count_statements.limiter) - takes_before
+    writes = sum("scan_count" in s for s in count_statements.statements) - writes_before
+    assert writes == 30
+    assert takes <= 4 + 30 // LEASE_TOKENS + 1, takes
+    assert await _counted(session) == 31
