@@ -361,31 +361,40 @@ def alone(cfg: Config, report: Report, server: Server, label: str, workdir: Path
     measure.print([side], measure.rounds([side]), label)
 
 
-def client_ceiling(cfg: Config, report: Report, workdir: Path) -> None:
+def client_ceiling(cfg: Config, report: Report, workdir: Path, runs: int = 3) -> None:
     """What the load clients do against a trivial server (Node's http, one fixed answer of
     the size of an area page): wrk's rate, and the requests it could send per second of
-    its own CPU; the same for bench.httpclient (the other parts' client), for comparison."""
+    its own CPU; the same for bench.httpclient (the other parts' client), for comparison.
+    Medians of `runs` runs of 2 s each."""
     trivial = NodeServer("trivial", "trivial.mjs", clean_env(), workdir)
     trivial.start(cfg.start_timeout_s)
+    rates: dict[str, list[float]] = {"wrk": [], "httpclient": []}
+    busy: dict[str, list[float]] = {"wrk": [], "httpclient": []}
+    ceilings: dict[str, list[float]] = {"wrk": [], "httpclient": []}
     try:
         raws = [httpclient.post_json(trivial.port, "/graphql", {"query": "{ x }",
                                                                 "variables": {"i": i}})
                 for i in range(cfg.query_points)]
         script = wrk.write_script(workdir / "trivial.lua", raws)
-        found = wrk.run(trivial.port, script, connections=cfg.clients, seconds=3)
-        py = asyncio.run(httpclient.concurrent(
-            trivial.port, raws, clients=cfg.clients, seconds=3.0, warmup_seconds=0.5,
-            max_requests=cfg.rps_max_requests, timeout_s=cfg.request_timeout_s))
+        for _ in range(runs):
+            found = wrk.run(trivial.port, script, connections=cfg.clients, seconds=2)
+            py = asyncio.run(httpclient.concurrent(
+                trivial.port, raws, clients=cfg.clients, seconds=2.0, warmup_seconds=0.5,
+                max_requests=cfg.rps_max_requests, timeout_s=cfg.request_timeout_s))
+            for name, n, s, cpu in (("wrk", found.requests, found.seconds, found.client_cpu_s),
+                                    ("httpclient", py.requests, py.seconds, py.client_cpu_s)):
+                rates[name].append(n / s)
+                busy[name].append(100 * cpu / s)
+                ceilings[name].append(n / max(cpu, 1e-9))
     finally:
         trivial.stop()
     report.note(f"load client: {wrk.version()}, 1 thread, {cfg.clients} keep-alive "
-                f"connections; against a trivial server it drove {found.rps:.0f} req/s "
-                f"busy {100 * found.client_cpu_s / found.seconds:.0f}% of a core; "
-                f"bench.httpclient (asyncio streams) {py.rps:.0f} req/s busy "
-                f"{100 * py.client_cpu_s / py.seconds:.0f}%")
-    report.bench("load_client_ceiling_wrk", found.requests / max(found.client_cpu_s, 1e-9),
-                 "req/s per core")
-    report.bench("load_client_ceiling_httpclient", py.requests / max(py.client_cpu_s, 1e-9),
+                f"connections; against a trivial server it drove {median(rates['wrk']):.0f} "
+                f"req/s busy {median(busy['wrk']):.0f}% of a core; bench.httpclient (asyncio "
+                f"streams) {median(rates['httpclient']):.0f} req/s busy "
+                f"{median(busy['httpclient']):.0f}% (medians of {runs} runs)")
+    report.bench("load_client_ceiling_wrk", median(ceilings["wrk"]), "req/s per core")
+    report.bench("load_client_ceiling_httpclient", median(ceilings["httpclient"]),
                  "req/s per core")
 
 
