@@ -23,6 +23,7 @@ import psycopg
 from bench import httpclient, peer_sql, wrk
 from bench.config import Config, size_label
 from bench.data import libpq_url
+from bench.phases import bodies
 from bench.proc import cluster_cpu_seconds, postmaster_pid
 from bench.report import Report, median, ratio
 from bench.servers import ROOT, Server, clean_env
@@ -121,20 +122,6 @@ def _edges(body: bytes) -> list[tuple[Any, ...]]:
         out.append((distance, node["id"], node["name"], node["location"]["lat"],
                     node["location"]["lng"]))
     return out
-
-
-async def _bodies(port: int, raws: list[bytes], timeout_s: float) -> list[bytes]:
-    conn = httpclient.Connection(port, timeout_s)
-    try:
-        out = []
-        for raw in raws:
-            status, body = await conn.request(raw)
-            if status != 200:
-                raise httpclient.HttpError(f"status {status} from {port}: {body[:300]!r}")
-            out.append(body)
-        return out
-    finally:
-        await conn.close()
 
 
 @dataclass
@@ -295,7 +282,7 @@ class Peer:
         the first query points; raises otherwise."""
         timeout = self.cfg.request_timeout_s
         for kind in KINDS:
-            mine, theirs = (asyncio.run(_bodies(s.server.port, s.requests[kind][:count],
+            mine, theirs = (asyncio.run(bodies(s.server.port, s.requests[kind][:count],
                                                 timeout)) for s in self.sides)
             ours_rows = [_edges(b) for b in mine]
             peer_rows = [_edges(b) for b in theirs]
