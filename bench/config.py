@@ -14,11 +14,12 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
-def _sizes() -> tuple[int, ...]:
-    raw = os.environ.get("BENCH_SIZES", "10000,100000,1000000")
+def _sizes(name: str = "BENCH_SIZES", default: str = "10000,100000,1000000"
+           ) -> tuple[int, ...]:
+    raw = os.environ.get(name, default)
     sizes = tuple(sorted({int(s) for s in raw.replace(" ", "").split(",") if s}))
     if not sizes or sizes[0] <= 0:
-        raise ValueError(f"BENCH_SIZES must list positive row counts, not {raw!r}")
+        raise ValueError(f"{name} must list positive row counts, not {raw!r}")
     return sizes
 
 
@@ -51,6 +52,16 @@ class Config:
     rps_warmup_seconds: float = field(default_factory=lambda: _float("BENCH_RPS_WARMUP", 0.5))
     #: Hard cap on requests of one throughput measure (keeps every loop bounded in count).
     rps_max_requests: int = field(default_factory=lambda: _int("BENCH_RPS_MAX_REQUESTS", 200_000))
+    #: The peer comparison (bench.peer: ours beside PostGraphile, load from wrk): the sizes
+    #: it runs at, its interleaved rounds, seconds of each throughput and latency measure
+    #: (whole seconds: wrk's unit) and of the warm-up before each.
+    peer_sizes: tuple[int, ...] = field(
+        default_factory=lambda: _sizes("BENCH_PEER_SIZES", "100000,1000000"))
+    peer_rounds: int = field(default_factory=lambda: _int("BENCH_PEER_ROUNDS", 5))
+    peer_seconds: int = field(default_factory=lambda: _int("BENCH_PEER_SECONDS", 5))
+    peer_latency_seconds: int = field(
+        default_factory=lambda: _int("BENCH_PEER_LATENCY_SECONDS", 2))
+    peer_warmup_seconds: int = field(default_factory=lambda: _int("BENCH_PEER_WARMUP", 1))
     #: The queries measured.
     radius_m: float = 50_000.0
     nearby_first: int = 20

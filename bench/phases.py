@@ -87,7 +87,9 @@ def throughput(cfg: Config, targets: Sequence[Target], report: Report) -> dict[s
     return {name: median(values) for name, values in rps.items()}
 
 
-async def _answers(port: int, requests: Sequence[bytes], timeout_s: float) -> list[bytes]:
+async def bodies(port: int, requests: Sequence[bytes], timeout_s: float) -> list[bytes]:
+    """The bodies of requests sent one after another on one connection; raises on a
+    status other than 200."""
     conn = httpclient.Connection(port, timeout_s)
     try:
         out = []
@@ -103,7 +105,7 @@ async def _answers(port: int, requests: Sequence[bytes], timeout_s: float) -> li
 
 def answers(target: Target, start: int, count: int, timeout_s: float) -> list[bytes]:
     """The bodies a target gives for count query points from start on."""
-    return asyncio.run(_answers(target.server.port, target.requests(start, count), timeout_s))
+    return asyncio.run(bodies(target.server.port, target.requests(start, count), timeout_s))
 
 
 def edges_of(body: bytes) -> list[dict[str, object]]:

@@ -1,4 +1,5 @@
-"""The whole benchmark: PostGIS grown 10k -> 100k -> 1M, then SpatiaLite; servers stopped."""
+"""The destinations benchmark: PostGIS grown 10k -> 100k -> 1M (ours beside the bare app and
+tipg, and beside PostGraphile at 100k and 1M: bench.peer), then SpatiaLite; servers stopped."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import data, diag, httpclient, phases
+from bench import data, diag, httpclient, peer, phases
 from bench.config import Config, load, size_label
+from bench.peer import Peer
 from bench.phases import Target
 from bench.report import Report, ratio
 from bench.servers import Server, clean_env
@@ -38,19 +40,24 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> int:
-    """Run everything; 0 on success. Every server and the cluster are stopped on the way out."""
+#: The parts of this module: our queries beside the bare app and tipg, and beside PostGraphile.
+PARTS = frozenset({"geo", "peer"})
+
+
+def main(parts: frozenset[str] = PARTS) -> int:
+    """Run the parts asked (both by default); 0 on success. Every server and the cluster are
+    stopped on the way out."""
     signal.signal(signal.SIGTERM, _on_sigterm)
     cfg, report = load(), Report()
     started = time.monotonic()
     with ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="tourism-bench-"))
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        _describe(cfg, report)
+        _describe(cfg, report, parts)
         try:
-            _postgis(cfg, report, stack, workdir)
+            _postgis(cfg, report, stack, workdir, parts)
             if cfg.spatialite_rows > 0:
-                _spatialite(cfg, report, stack, workdir)
+                _spatialite(cfg, report, stack, workdir, parts)
         except Exception as exc:
             report.note(f"FAILED: {exc!r} (server logs under {workdir} are removed on exit)")
             for log in sorted(workdir.glob("*.log")):
@@ -62,7 +69,7 @@ def main() -> int:
     return 0
 
 
-def _describe(cfg: Config, report: Report) -> None:
+def _describe(cfg: Config, report: Report, parts: frozenset[str]) -> None:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     report.note(f"python {platform.python_version()} on {os.cpu_count()} cpus; uvicorn with "
@@ -77,9 +84,15 @@ def _describe(cfg: Config, report: Report) -> None:
                 f"{cfg.bbox_side_deg:g} deg boxes centred on the query points, first "
                 f"{cfg.area_first}; query points: geo.synthetic.synthetic_points(seed="
                 f"{cfg.query_seed})")
+    if "peer" in parts:
+        report.note(f"peer (PostGraphile) at {[size_label(s) for s in cfg.peer_sizes]}: wrk "
+                    f"with {cfg.clients} keep-alive connections, {cfg.peer_rounds} rounds x "
+                    f"{cfg.peer_seconds} s (+{cfg.peer_warmup_seconds} s warm-up), p50 of 1 "
+                    f"connection over {cfg.peer_latency_seconds} s a round; medians over rounds")
 
 
-def _postgis(cfg: Config, report: Report, stack: ExitStack, workdir: Path) -> None:
+def _postgis(cfg: Config, report: Report, stack: ExitStack, workdir: Path,
+             parts: frozenset[str]) -> None:
     from tests.postgis_cluster import PostgisCluster
 
     cluster = PostgisCluster()
@@ -88,56 +101,90 @@ def _postgis(cfg: Config, report: Report, stack: ExitStack, workdir: Path) -> No
     url = cluster.url
     report.note(f"PostGIS cluster on 127.0.0.1:{cluster.port}")
     data.migrate(url)
-    spec = asyncio.run(capture_sql(url, cfg))
-    spec_path = write_spec(spec, workdir / "sql.json")
-    report.note("SQL captured from geo.spatial (the bare app runs it verbatim):")
-    for kind in (NEARBY, AREA):
-        report.note(f"  {kind}: {' '.join(spec[kind]['sql'].split())}")
-    work = Workload.make(cfg)
-    ours = Server("ours", "api.asgi:app", _our_env(url, "production", cfg), workdir)
-    bare = Server("bare", "bench.bare_app:app", clean_env(
-        BENCH_BARE_DSN=data.libpq_url(url), BENCH_BARE_SPEC=str(spec_path),
-        BENCH_BARE_POOL=str(cfg.pool_size),
-    ), workdir)
-    for server in (ours, bare):
-        stack.callback(server.stop)
-    pairs = {kind: (phases.graphql_target("ours", ours, cfg, work, kind),
-                    phases.graphql_target("bare", bare, cfg, work, kind))
-             for kind in (NEARBY, AREA)}
+    geo = _Geo(cfg, report, stack, workdir, url) if "geo" in parts else None
+    rival: Peer | None = None
+    if "peer" in parts:
+        rival = Peer(cfg, report, workdir, url, cluster.root,
+                     _our_env(url, "production", cfg))
+        stack.callback(rival.stop)
+    sizes = sorted({*(cfg.sizes if geo else ()), *(cfg.peer_sizes if rival else ())})
     loaded = 0
-    for step, size in enumerate(cfg.sizes):
+    for step, size in enumerate(sizes):
         seconds = data.grow(url, size - loaded, step)
         report.note(f"{size_label(size)}: {data.count_rows(url)} destinations "
                     f"({size - loaded} added, VACUUM ANALYZE, in {seconds:.0f} s); {_load()}")
         loaded = size
-        if step == 0:
-            ours.start(cfg.start_timeout_s)
-            bare.start(cfg.start_timeout_s)
+        if geo and size in cfg.sizes:
+            geo.at(size)
+        if rival and size in cfg.peer_sizes:
+            if not rival.started:
+                rival.start()
+            rival.at(size)
+    if rival:
+        rival.rss()
+        rival.stop()
+    if geo:
+        geo.finish(cluster.root / "log")
+
+
+class _Geo:
+    """Ours beside the bare app at each size, then beside tipg at the largest."""
+
+    def __init__(self, cfg: Config, report: Report, stack: ExitStack, workdir: Path,
+                 url: str) -> None:
+        self.cfg, self.report, self.stack, self.workdir, self.url = (
+            cfg, report, stack, workdir, url)
+        self.spec = asyncio.run(capture_sql(url, cfg))
+        spec_path = write_spec(self.spec, workdir / "sql.json")
+        report.note("SQL captured from geo.spatial (the bare app runs it verbatim):")
         for kind in (NEARBY, AREA):
-            phases.check_same(*pairs[kind], kind, report, 10, cfg.request_timeout_s)
-        _diagnose(report, _sql_times, url, spec, work, report, size,
+            report.note(f"  {kind}: {' '.join(self.spec[kind]['sql'].split())}")
+        self.work = Workload.make(cfg)
+        self.ours = Server("ours", "api.asgi:app", _our_env(url, "production", cfg), workdir)
+        self.bare = Server("bare", "bench.bare_app:app", clean_env(
+            BENCH_BARE_DSN=data.libpq_url(url), BENCH_BARE_SPEC=str(spec_path),
+            BENCH_BARE_POOL=str(cfg.pool_size),
+        ), workdir)
+        for server in (self.ours, self.bare):
+            stack.callback(server.stop)
+        self.pairs = {kind: (phases.graphql_target("ours", self.ours, cfg, self.work, kind),
+                             phases.graphql_target("bare", self.bare, cfg, self.work, kind))
+                      for kind in (NEARBY, AREA)}
+
+    def at(self, size: int) -> None:
+        """Answers compared, the database's own time, latency beside the bare app."""
+        cfg, report = self.cfg, self.report
+        if self.ours.proc is None:
+            self.ours.start(cfg.start_timeout_s)
+            self.bare.start(cfg.start_timeout_s)
+        for kind in (NEARBY, AREA):
+            phases.check_same(*self.pairs[kind], kind, report, 10, cfg.request_timeout_s)
+        _diagnose(report, _sql_times, self.url, self.spec, self.work, report, size,
                   show_plan=size == cfg.sizes[-1])
-        _latency(cfg, report, pairs, size)
-    _growth(cfg, report)
-    log = cluster.root / "log"
-    _diagnose(report, _trace, url, log, [*pairs[NEARBY], *pairs[AREA]], report)
-    tipg = Server("tipg", "tipg.main:app", clean_env(
-        DATABASE_URL=data.libpq_url(url), TIPG_CATALOG_TTL="86400",
-        DB_MAX_CONN_SIZE=str(2 * cfg.pool_size),
-    ), workdir)
-    stack.callback(tipg.stop)
-    tipg.start(cfg.start_timeout_s)
-    collection = _tipg_collection(tipg)
-    tipg_area = phases.tipg_target(tipg, cfg, work, collection)
-    phases.check_tipg(pairs[AREA][0], tipg_area, report, 5, cfg.request_timeout_s)
-    _diagnose(report, _trace, url, log, [tipg_area], report)
-    report.note(_load())
-    _throughput(cfg, report, pairs, tipg_area, size_label(cfg.sizes[-1]))
-    report.bench("server_peak_rss_mb", ours.peak_rss_mb(), "MB")
-    report.bench("bare_peak_rss_mb", bare.peak_rss_mb(), "MB")
-    report.bench("tipg_peak_rss_mb", tipg.peak_rss_mb(), "MB")
-    for server in (tipg, bare, ours):
-        server.stop()
+        _latency(cfg, report, self.pairs, size)
+
+    def finish(self, log: Path) -> None:
+        """Growth, statements per request, tipg, throughput at the largest size, memory."""
+        cfg, report, url, pairs = self.cfg, self.report, self.url, self.pairs
+        _growth(cfg, report)
+        _diagnose(report, _trace, url, log, [*pairs[NEARBY], *pairs[AREA]], report)
+        tipg = Server("tipg", "tipg.main:app", clean_env(
+            DATABASE_URL=data.libpq_url(url), TIPG_CATALOG_TTL="86400",
+            DB_MAX_CONN_SIZE=str(2 * cfg.pool_size),
+        ), self.workdir)
+        self.stack.callback(tipg.stop)
+        tipg.start(cfg.start_timeout_s)
+        collection = _tipg_collection(tipg)
+        tipg_area = phases.tipg_target(tipg, cfg, self.work, collection)
+        phases.check_tipg(pairs[AREA][0], tipg_area, report, 5, cfg.request_timeout_s)
+        _diagnose(report, _trace, url, log, [tipg_area], report)
+        report.note(_load())
+        _throughput(cfg, report, pairs, tipg_area, size_label(cfg.sizes[-1]))
+        report.bench("server_peak_rss_mb", self.ours.peak_rss_mb(), "MB")
+        report.bench("bare_peak_rss_mb", self.bare.peak_rss_mb(), "MB")
+        report.bench("tipg_peak_rss_mb", tipg.peak_rss_mb(), "MB")
+        for server in (tipg, self.bare, self.ours):
+            server.stop()
 
 
 #: The per-client and per-account rate limits, set so high that they never answer 429 to
@@ -146,9 +193,11 @@ UNLIMITED = str(10**9)
 
 
 def _our_env(url: str, env: str, cfg: Config) -> dict[str, str]:
-    """The environment of our server: production-like, a 40-character secret."""
+    """The environment of our server: production-like, a 40-character secret, the public
+    https address production asks for (the measured queries do not encode it)."""
     return clean_env(
         TOURISM_DATABASE_URL=url, TOURISM_ENV=env, TOURISM_SECRET_KEY=secrets.token_hex(20),
+        TOURISM_PUBLIC_BASE_URL="https://tourism.example.org",
         TOURISM_DB_POOL_SIZE=str(cfg.pool_size),
         TOURISM_RATE_LIMIT_CLIENT_PER_MINUTE=UNLIMITED, TOURISM_RATE_LIMIT_CLIENT_BURST=UNLIMITED,
         TOURISM_RATE_LIMIT_ACCOUNT_PER_MINUTE=UNLIMITED,
@@ -235,7 +284,8 @@ def _tipg_collection(tipg: Server) -> str:
     return str(found[0])
 
 
-def _spatialite(cfg: Config, report: Report, stack: ExitStack, workdir: Path) -> None:
+def _spatialite(cfg: Config, report: Report, stack: ExitStack, workdir: Path,
+                parts: frozenset[str]) -> None:
     path = workdir / "tourism.sqlite"
     seconds = data.prepare_spatialite(path, cfg.spatialite_rows)
     label = size_label(cfg.spatialite_rows)
@@ -245,11 +295,14 @@ def _spatialite(cfg: Config, report: Report, stack: ExitStack, workdir: Path) ->
                     _our_env(f"sqlite:///{path}", "development", cfg), workdir)
     stack.callback(server.stop)
     server.start(cfg.start_timeout_s)
-    work = Workload.make(cfg)
-    target = phases.graphql_target("spatialite", server, cfg, work, NEARBY)
-    phases.check_page(target, NEARBY, report, cfg.request_timeout_s)
-    rps = phases.throughput(cfg, [target], report)
-    report.bench(f"nearby_rps_spatialite_{label}", rps["spatialite"], "req/s")
+    if "geo" in parts:
+        work = Workload.make(cfg)
+        target = phases.graphql_target("spatialite", server, cfg, work, NEARBY)
+        phases.check_page(target, NEARBY, report, cfg.request_timeout_s)
+        rps = phases.throughput(cfg, [target], report)
+        report.bench(f"nearby_rps_spatialite_{label}", rps["spatialite"], "req/s")
+    if "peer" in parts:
+        peer.alone(cfg, report, server, label, workdir)
     report.bench("server_spatialite_peak_rss_mb", server.peak_rss_mb(), "MB")
     server.stop()
 

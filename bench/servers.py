@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench.proc import cpu_seconds as process_cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,13 +49,16 @@ class Server:
         self.log = logdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def command(self) -> list[str]:
+        """The command line that serves the app on self.port."""
+        return [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
+                "--port", str(self.port), "--workers", "1", "--no-access-log",
+                "--log-level", "warning"]
+
     def start(self, timeout_s: float) -> Server:
         """Start the server and wait until its health check answers 200."""
-        cmd = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-               "--port", str(self.port), "--workers", "1", "--no-access-log",
-               "--log-level", "warning"]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log,
+            self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout_s
         url = f"http://127.0.0.1:{self.port}{self.health_path}"
@@ -84,6 +89,12 @@ class Server:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024.0
         return float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds the server process (all its threads) has used."""
+        if self.proc is None:
+            return float("nan")
+        return process_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 10 s; only this server's own process group."""
