@@ -54,6 +54,14 @@ TOKEN_FLOOD = "{ destinations(first: 1) { edges { node { " + "slug " * 4500 + "}
 NOW = utcnow()
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test's own "now": uploads made with it expire 10 minutes later, and a long run
+    reaches a module's tests long after it was imported."""
+    global NOW
+    NOW = utcnow()
+
+
 @dataclass
 class Given:
     """What a row's request may refer to."""

@@ -38,6 +38,14 @@ KEPT = uploads.UploadPurpose(name="test-kept", content_types={"image/png": "png"
 NOW = utcnow()
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test's own "now": uploads made with it expire 10 minutes later, and a long run
+    reaches a module's tests long after it was imported."""
+    global NOW
+    NOW = utcnow()
+
+
 
 async def _start(session: AsyncSession, store: MediaStore,
                  purpose: uploads.UploadPurpose = PLAIN, subject: dict[str, object] | None = None

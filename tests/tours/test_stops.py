@@ -25,6 +25,14 @@ VTT = "WEBVTT\n\n00:00.000 --> 00:02.500\nXin chào quý khách.\n"
 NOW = utcnow()
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test's own "now": uploads made with it expire 10 minutes later, and a long run
+    reaches a module's tests long after it was imported."""
+    global NOW
+    NOW = utcnow()
+
+
 
 async def _narrations(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count(Narration.id))) or 0)

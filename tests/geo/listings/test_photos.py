@@ -22,6 +22,14 @@ from tests.geo.listings.images import not_an_image, phone_photo
 NOW = utcnow()
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test's own "now": uploads made with it expire 10 minutes later, and a long run
+    reaches a module's tests long after it was imported."""
+    global NOW
+    NOW = utcnow()
+
+
 async def _staged(session: AsyncSession, store: MediaStore, people: Cast, data: bytes
                   ) -> photos.PhotoUpload:
     """A photo upload of owner A's hotel, started at NOW, whose bytes have arrived."""
