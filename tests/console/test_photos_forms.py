@@ -241,3 +241,32 @@ async def test_a_bad_closure_or_a_foreign_cover_is_refused_on_the_destination_fo
         refused = await client.post(page, data={**fields, **bad})
         assert refused.status_code == 400 and 'role="alert"' in refused.text, bad
     assert await snapshot(connection, media_of(tmp_path)) == before
+
+
+UPDATE = """mutation($id: ID!, $input: UpdateDestinationInput!) {
+  updateDestination(id: $id, input: $input) { id } }"""
+
+
+async def test_apps_set_the_closures_and_cover_through_graphql(
+        client: httpx.AsyncClient, session: AsyncSession) -> None:
+    hotel = await destination_id(session, HOTEL_A)
+    editor = await add_person(session, "editor")
+    await sign_in(client, editor.email)
+    assert (await upload(client, f"/console/destinations/{hotel}", phone_photo(),
+                         "image/jpeg")).status_code == 303
+    photo = (await session.execute(select(ListingPhoto).where(
+        ListingPhoto.destination_id == hotel))).scalar_one()
+    large = photo.variants["large"]["jpeg"]
+    refused = (await client.post("/graphql", headers=editor.headers, json={
+        "query": UPDATE, "variables": {"id": to_global_id("Destination", hotel), "input": {
+            "specialClosures": [{"date": "2027-02-20", "until": "2027-02-16"}]}}})).json()
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID_LISTING_CHANGE", refused
+    done = (await client.post("/graphql", headers=editor.headers, json={
+        "query": UPDATE, "variables": {"id": to_global_id("Destination", hotel), "input": {
+            "coverPhotoId": to_global_id("ListingPhoto", photo.id),
+            "specialClosures": [{"date": "2027-09-02", "reason": [
+                {"lang": "vi", "text": "Quốc khánh"}]}]}}})).json()
+    assert "errors" not in done, done
+    public = await public_listing(client, hotel)
+    assert public["specialClosures"] == [{"date": "2027-09-02", "until": "2027-09-02"}]
+    assert public["destination"]["coverPhoto"]["url"].endswith(large)  # type: ignore[index]
