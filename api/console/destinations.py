@@ -19,7 +19,7 @@ from api.console.hours_form import (
     hours_values,
     lines_changed,
 )
-from api.console.photos import photo_section, receive_photo
+from api.console.photos import photo_section, receive_photo, shown_photo_ids
 from api.console.render import View, page, see_other
 from core.errors import DomainError
 from core.language import pick_text
@@ -72,13 +72,9 @@ def _float(value: str | None) -> float | None:
         return float("nan")  # refused by the service's point check, on its field
 
 
-def _shown_photos(content: dict[str, Any]) -> list[int]:
-    return [p["id"] if isinstance(p, dict) else p for p in content.get("photos") or []]
-
-
 def _edit_values(destination: Destination, content: dict[str, Any]) -> dict[str, Any]:
     """The hours, closures and cover fields of a destination's form."""
-    shown = _shown_photos(content)
+    shown = shown_photo_ids(content)
     return {**hours_values(destination.opening_hours),
             "closures": closures_text(content.get("special_closures")),
             "cover": str(shown[0]) if shown else ""}
@@ -149,7 +145,7 @@ class DestinationViews:
                                              destination_id=destination.id)
                 photos = photo_section(
                     view, self.console.store, found,
-                    _shown_photos(listing.content) if listing else [],
+                    shown_photo_ids(listing.content) if listing else [],
                     action=f"/console/destinations/{destination.id}/photos", choice="cover",
                     form="destination-form", error=photo_error, uploaded=uploaded)
         title = (view.gettext("New destination") if destination is None

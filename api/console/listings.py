@@ -19,7 +19,7 @@ from api.console.hours_form import (
     hours_values,
     lines_changed,
 )
-from api.console.photos import photo_section, receive_photo
+from api.console.photos import photo_section, receive_photo, shown_photo_ids
 from api.console.render import View, page, see_other
 from core.errors import DomainError
 from core.language import pick_text
@@ -68,11 +68,6 @@ def form_values(content: dict[str, Any]) -> dict[str, str]:
     for position, photo_id in enumerate(shown_photo_ids(content), start=1):
         values[f"photo_{photo_id}"], values[f"order_{photo_id}"] = "1", str(position)
     return values
-
-
-def shown_photo_ids(content: dict[str, Any]) -> list[int]:
-    """The ids of the photos a listing shows, the cover first."""
-    return [p["id"] if isinstance(p, dict) else p for p in content.get("photos") or []]
 
 
 def chosen_photo_ids(fields: dict[str, str]) -> list[int]:
@@ -145,6 +140,16 @@ class ListingViews:
             return self.console.to_sign_in(request)
         return self.console.view(request, caller)
 
+    async def _owner_of(self, request: Request) -> View | Response:
+        """The view of an owner of the listing in the path (or staff); else the refusal."""
+        view = await self._signed_in(request)
+        if isinstance(view, View):
+            assert view.actor is not None
+            destination_id = int(request.path_params["id"])
+            if not (view.actor.is_staff or destination_id in view.actor.destination_ids):
+                return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
+        return view
+
     async def index(self, request: Request) -> Response:
         """The owner's listings and their changes, newest first, with the answers."""
         view = await self._signed_in(request)
@@ -170,13 +175,11 @@ class ListingViews:
                         values: dict[str, str] | None = None, status: int = 200,
                         photo_error: DomainError | None = None) -> Response:
         """The edit form of one of the owner's listings."""
-        view = await self._signed_in(request)
+        view = await self._owner_of(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
         destination_id = int(request.path_params["id"])
-        if not (view.actor.is_staff or destination_id in view.actor.destination_ids):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
         async with self.console.sessions() as session:
             state = await listings.listing_state(session=session, actor=view.actor,
                                                  destination_id=destination_id)
@@ -242,13 +245,10 @@ class ListingViews:
     async def upload_photo(self, request: Request) -> Response:
         """Adds a photo to the owner's listing (not shown until a change proposes it); a
         refused photo shows the form with a readable message and writes nothing."""
-        view = await self._signed_in(request)
+        view = await self._owner_of(request)
         if not isinstance(view, View):
             return view
-        assert view.actor is not None
         destination_id = int(request.path_params["id"])
-        if not (view.actor.is_staff or destination_id in view.actor.destination_ids):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
         outcome = await receive_photo(self.console, request, view, destination_id)
         if outcome is None:
             return self.console.refused(view)

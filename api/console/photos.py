@@ -32,6 +32,11 @@ MAX_PHOTO_FORM_BYTES = photos.MAX_UPLOAD_BYTES + 64 * 1024
 ACCEPTED = ",".join(sorted(photos.PHOTO_UPLOADS.content_types))
 
 
+def shown_photo_ids(content: dict[str, Any]) -> list[int]:
+    """The ids of the photos a listing shows, the cover first."""
+    return [p["id"] if isinstance(p, dict) else p for p in content.get("photos") or []]
+
+
 def photo_tiles(store: Any, found: list[ListingPhoto], first: list[int]) -> list[dict[str, Any]]:
     """Thumbnails of a listing's photos for a form: the ones in `first` in that order, then
     the others oldest first."""

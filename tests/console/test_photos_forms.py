@@ -56,7 +56,8 @@ async def upload(client: httpx.AsyncClient, page: str, data: bytes, content_type
     form = await client.get(page)
     assert form.status_code == 200, form.text
     return await client.post(f"{page}/photos", data={"csrf": csrf_of(form.text)},
-                             files={"file": (name, data, content_type)})
+                             files={"file": (name, data, content_type)},
+                             headers={"Accept-Language": "en"})
 
 
 async def public_listing(client: httpx.AsyncClient, hotel: int) -> dict[str, object]:
@@ -65,6 +66,14 @@ async def public_listing(client: httpx.AsyncClient, hotel: int) -> dict[str, obj
     assert "errors" not in answer, answer
     listing: dict[str, object] = answer["data"]["listing"]
     return listing
+
+
+async def signed_in_owner(client: httpx.AsyncClient, session: AsyncSession) -> int:
+    """Signs in a new owner of hotel A; gives the hotel's id."""
+    hotel = await destination_id(session, HOTEL_A)
+    owner = await add_person(session, "owner", owns=(hotel,))
+    await sign_in(client, owner.email)
+    return hotel
 
 
 def media_of(tmp_path: Path) -> LocalStore:
@@ -126,9 +135,7 @@ async def test_an_owner_uploads_a_photo_the_editor_approves_it_as_the_cover(
 async def test_a_refused_photo_says_why_and_writes_nothing(
         client: httpx.AsyncClient, session: AsyncSession, connection: AsyncConnection,
         tmp_path: Path, data: bytes, content_type: str, name: str, words: str) -> None:
-    hotel = await destination_id(session, HOTEL_A)
-    owner = await add_person(session, "owner", owns=(hotel,))
-    await sign_in(client, owner.email)
+    hotel = await signed_in_owner(client, session)
     await client.get(f"/console/listings/{hotel}")
     before = await snapshot(connection, media_of(tmp_path))
     refused = await upload(client, f"/console/listings/{hotel}", data, content_type, name)
@@ -141,9 +148,7 @@ async def test_a_refused_photo_says_why_and_writes_nothing(
 async def test_a_photo_over_the_limit_is_refused_before_it_is_read(
         client: httpx.AsyncClient, session: AsyncSession, connection: AsyncConnection,
         tmp_path: Path) -> None:
-    hotel = await destination_id(session, HOTEL_A)
-    owner = await add_person(session, "owner", owns=(hotel,))
-    await sign_in(client, owner.email)
+    hotel = await signed_in_owner(client, session)
     before = await snapshot(connection, media_of(tmp_path))
     refused = await upload(client, f"/console/listings/{hotel}",
                            b"\xff\xd8" + b"\x00" * (15 * 1024 * 1024 + 70_000), "image/jpeg")
@@ -174,9 +179,7 @@ async def test_owner_a_cannot_upload_to_owner_bs_listing(
 async def test_an_upload_without_its_csrf_token_is_refused(
         client: httpx.AsyncClient, session: AsyncSession, connection: AsyncConnection,
         tmp_path: Path) -> None:
-    hotel = await destination_id(session, HOTEL_A)
-    owner = await add_person(session, "owner", owns=(hotel,))
-    await sign_in(client, owner.email)
+    hotel = await signed_in_owner(client, session)
     before = await snapshot(connection, media_of(tmp_path))
     forged = await client.post(f"/console/listings/{hotel}/photos", data={"csrf": "x"},
                                files={"file": ("anh.jpg", phone_photo(), "image/jpeg")})
