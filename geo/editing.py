@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.permissions import Actor, require_staff
 from geo.errors import GeoError, GeoErrorCode
 from geo.hours import periods
-from geo.listings.service import record
+from geo.listings.checks import check_closures
+from geo.listings.errors import ListingError, ListingErrorCode
+from geo.listings.models import ListingPhoto, ListingVersion
+from geo.listings.service import latest_version, listing_content, ready_photos, record
 from geo.models import Destination, OpeningPeriod, Province, SearchTerm, Status
 from geo.search_index import search_terms_for
 from geo.service import NewDestination, check_destination, create_destination, get_destination
@@ -41,6 +44,10 @@ class DestinationEdit:
     clear_opening_hours: bool = False
     #: Who wrote each language of each text ({"name": {"ko": "machine"}}): geo/translations.
     translations: dict[str, dict[str, str]] | None = None
+    #: The listing's special closures, a whole new list ([] removes them all).
+    special_closures: list[dict[str, Any]] | None = None
+    #: A confirmed photo of the listing that becomes its cover (first of its photos).
+    cover_photo_id: int | None = None
 
 
 def _texts(values: dict[str, str]) -> dict[str, str]:
@@ -95,6 +102,8 @@ async def update_destination(*, session: AsyncSession, actor: Actor, destination
     """Staff change a destination; the audit event names the fields that changed."""
     require_staff(actor)
     destination = await _found(session, destination_id)
+    latest = await latest_version(session, destination.id)
+    before = listing_content(destination, latest)  # as the public sees it before the edit
     merged = _merged(destination, edit)
     check_destination(merged)
     province = await session.get(Province, merged.province_code)
@@ -128,12 +137,46 @@ async def update_destination(*, session: AsyncSession, actor: Actor, destination
         await session.execute(delete(SearchTerm).where(
             SearchTerm.destination_id == destination.id))
         session.add_all(search_terms_for(destination, province))
+    changed += await _listing_version(session, actor, destination, edit, latest, before, now)
     destination.updated_at = now
     record(session, actor=actor, action="destination.updated", destination_id=destination.id,
            detail={"fields": changed}, now=now)
     await session.flush()
     await session.refresh(destination, ["lat", "lng"])  # derived columns expire on UPDATE
     return destination
+
+
+async def _listing_version(session: AsyncSession, actor: Actor, destination: Destination,
+                           edit: DestinationEdit, latest: ListingVersion | None,
+                           before: dict[str, Any], now: datetime) -> list[str]:
+    """A new public version of the listing when the edit changes its special closures or its
+    cover (what the listing keeps beside the destination's row); the names changed. A change
+    an owner proposed on the previous version then conflicts, as after an approval."""
+    after = listing_content(destination, latest)
+    changed = []
+    if edit.special_closures is not None:
+        closures = check_closures(edit.special_closures)
+        if closures != before["special_closures"]:
+            after["special_closures"], changed = closures, ["special_closures"]
+    current = [p["id"] if isinstance(p, dict) else p for p in before["photos"]]
+    if edit.cover_photo_id is not None and current[:1] != [edit.cover_photo_id]:
+        photo = await session.get(ListingPhoto, edit.cover_photo_id)
+        if photo is None or photo.destination_id != destination.id or photo.status != "ready":
+            raise ListingError(ListingErrorCode.PHOTO_NOT_FOUND,
+                               "the cover is a confirmed photo of this listing",
+                               field="coverPhotoId")
+        order = [edit.cover_photo_id, *(i for i in current if i != edit.cover_photo_id)]
+        after["photos"] = await ready_photos(session, destination.id, order)
+        changed.append("cover_photo")
+    if not changed:
+        return []
+    version = latest.version if latest else 1
+    if latest is None:  # the listing as it was, kept as version 1 (as an approval does)
+        session.add(ListingVersion(destination_id=destination.id, version=1, snapshot=before,
+                                   created_at=now))
+    session.add(ListingVersion(destination_id=destination.id, version=version + 1,
+                               snapshot=after, created_by=actor.account_id, created_at=now))
+    return changed
 
 
 async def set_published(*, session: AsyncSession, actor: Actor, destination_id: int,

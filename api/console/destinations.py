@@ -3,6 +3,7 @@ the form that edits its texts side by side per language, publishing and unpublis
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -10,12 +11,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.permissions import Role
+from api.console.hours_form import (
+    closures_document,
+    closures_text,
+    hours_changed,
+    hours_document,
+    hours_values,
+    lines_changed,
+)
+from api.console.photos import photo_section, receive_photo, shown_photo_ids
 from api.console.render import View, page, see_other
 from core.errors import DomainError
 from core.language import pick_text
 from core.paging import PageRequest
 from core.time import utcnow
 from geo.editing import DestinationEdit, create_destination_by, set_published, update_destination
+from geo.hours import WEEKDAYS
+from geo.listings.photos import listing_photos
+from geo.listings.service import listing_state
 from geo.models import Category, Destination, Status
 from geo.search import search_destinations
 from geo.service import (
@@ -44,7 +57,8 @@ def routes(console: Console) -> list[Route]:
             Route("/destinations/new", views.create, methods=["POST"]),
             Route("/destinations/{id:int}", views.edit_form, methods=["GET"]),
             Route("/destinations/{id:int}", views.update, methods=["POST"]),
-            Route("/destinations/{id:int}/publish", views.publish, methods=["POST"])]
+            Route("/destinations/{id:int}/publish", views.publish, methods=["POST"]),
+            Route("/destinations/{id:int}/photos", views.upload_photo, methods=["POST"])]
 
 
 def _texts(fields: dict[str, str], name: str) -> dict[str, str]:
@@ -56,6 +70,14 @@ def _float(value: str | None) -> float | None:
         return float(value) if value not in (None, "") else None
     except ValueError:
         return float("nan")  # refused by the service's point check, on its field
+
+
+def _edit_values(destination: Destination, content: dict[str, Any]) -> dict[str, Any]:
+    """The hours, closures and cover fields of a destination's form."""
+    shown = shown_photo_ids(content)
+    return {**hours_values(destination.opening_hours),
+            "closures": closures_text(content.get("special_closures")),
+            "cover": str(shown[0]) if shown else ""}
 
 
 def missing_languages(destination: Destination) -> list[str]:
@@ -109,10 +131,23 @@ class DestinationViews:
 
     async def _form(self, view: View, *, destination: Destination | None,
                     values: dict[str, Any], error: DomainError | None = None,
-                    status: int = 200) -> Response:
+                    status: int = 200, photo_error: DomainError | None = None,
+                    uploaded: bool = False) -> Response:
+        assert view.actor is not None
+        photos: dict[str, Any] = {}
         async with self.console.sessions() as session:
             provinces = [(p.code, pick_text(p.name, (view.lang, "vi"))) for p in
                          await list_provinces(session=session)]
+            if destination is not None:
+                listing = await listing_state(session=session, actor=view.actor,
+                                              destination_id=destination.id)
+                found = await listing_photos(session=session, actor=view.actor,
+                                             destination_id=destination.id)
+                photos = photo_section(
+                    view, self.console.store, found,
+                    shown_photo_ids(listing.content) if listing else [],
+                    action=f"/console/destinations/{destination.id}/photos", choice="cover",
+                    form="destination-form", error=photo_error, uploaded=uploaded)
         title = (view.gettext("New destination") if destination is None
                  else pick_text(destination.name, (view.lang, "vi", "en")) or destination.slug)
         states: dict[str, dict[str, Any]] = {lang: {"stale": [], "translation": ""}
@@ -129,11 +164,11 @@ class DestinationViews:
                     destination=destination, values=values, error=error, states=states,
                     translations=[t.value for t in Translation],
                     text_languages=TEXT_LANGUAGES, categories=list(Category),
-                    provinces=provinces,
+                    provinces=provinces, weekdays=WEEKDAYS, **photos,
                     missing=missing_languages(destination) if destination else [])
 
     @staticmethod
-    def _values(destination: Destination) -> dict[str, Any]:
+    def _values(destination: Destination, content: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {"category": destination.category,
                                   "province_code": destination.province_code,
                                   "district": destination.district or "",
@@ -142,7 +177,7 @@ class DestinationViews:
             texts = getattr(destination, name) or {}
             for lang in TEXT_LANGUAGES:
                 values[f"{name}_{lang}"] = texts.get(lang, "")
-        return values
+        return {**values, **_edit_values(destination, content)}
 
     async def new_form(self, request: Request) -> Response:
         """The form of a new destination."""
@@ -184,17 +219,26 @@ class DestinationViews:
         return await get_destination(session=session, destination_id=destination_id,
                                      include_drafts=True)
 
-    async def edit_form(self, request: Request) -> Response:
-        """A destination's form: texts per language side by side, place, category."""
+    async def edit_form(self, request: Request, *, photo_error: DomainError | None = None,
+                        status: int = 200) -> Response:
+        """A destination's form: texts per language side by side, place, category, opening
+        hours and closures, cover photo (a photo just uploaded is chosen)."""
         view = await self._staff(request)
         if not isinstance(view, View):
             return view
+        assert view.actor is not None
         async with self.console.sessions() as session:
             destination = await self._found(session, int(request.path_params["id"]))
-        if destination is None:
+            state = None if destination is None else await listing_state(
+                session=session, actor=view.actor, destination_id=destination.id)
+        if destination is None or state is None:
             return page(view, "not_found.html", status=404, title=view.gettext("Not found"))
-        return await self._form(view, destination=destination,
-                                values=self._values(destination))
+        values = self._values(destination, state.content)
+        uploaded = request.query_params.get("uploaded", "")
+        if uploaded.isdigit():
+            values["cover"] = uploaded
+        return await self._form(view, destination=destination, values=values, status=status,
+                                photo_error=photo_error, uploaded=uploaded.isdigit())
 
     async def update(self, request: Request) -> Response:
         """Saves the form of a destination; a refusal writes nothing."""
@@ -214,6 +258,11 @@ class DestinationViews:
             translations={name: {lang: fields.get(f"translation_{lang}", "")
                                  for lang in TEXT_LANGUAGES} for name in TEXT_FIELDS})
         async with self.console.sessions() as session:
+            found = await self._found(session, destination_id)
+            state = None if found is None else await listing_state(
+                session=session, actor=view.actor, destination_id=destination_id)
+            if found is not None and state is not None:
+                edit = self._with_listing(edit, fields, found, state.content)
             try:
                 await update_destination(session=session, actor=view.actor,
                                          destination_id=destination_id, edit=edit, now=utcnow())
@@ -227,6 +276,36 @@ class DestinationViews:
                                         error=exc, status=400)
             await session.commit()
         return see_other(view, f"/console/destinations/{destination_id}?saved=1")
+
+    @staticmethod
+    def _with_listing(edit: DestinationEdit, fields: dict[str, str], destination: Destination,
+                      content: dict[str, Any]) -> DestinationEdit:
+        """The edit with the hours, closures and cover that the form changes."""
+        current = _edit_values(destination, content)
+        hours = hours_document(fields) if hours_changed(fields, current) else None
+        cover = fields.get("cover", "")
+        return replace(
+            edit, opening_hours=hours,
+            clear_opening_hours=hours_changed(fields, current) and hours is None,
+            special_closures=closures_document(fields.get("closures", ""))
+            if lines_changed(fields.get("closures", ""), current["closures"]) else None,
+            cover_photo_id=int(cover) if cover.isdigit() and cover != current["cover"]
+            else None)
+
+    async def upload_photo(self, request: Request) -> Response:
+        """Adds a photo to a destination's listing and chooses it as the cover on the form
+        (saved with it); a refused photo shows the form with a readable message."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        destination_id = int(request.path_params["id"])
+        outcome = await receive_photo(self.console, request, view, destination_id)
+        if outcome is None:
+            return self.console.refused(view)
+        if isinstance(outcome, DomainError):
+            return await self.edit_form(request, photo_error=outcome, status=400)
+        return see_other(view, f"/console/destinations/{destination_id}?uploaded={outcome}"
+                         "#photos")
 
     async def publish(self, request: Request) -> Response:
         """Publishes a destination, or takes it back to a draft."""

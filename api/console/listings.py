@@ -11,12 +11,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.console.hours_form import (
+    closures_document,
+    closures_text,
+    hours_changed,
+    hours_document,
+    hours_values,
+    lines_changed,
+)
+from api.console.photos import photo_section, receive_photo, shown_photo_ids
 from api.console.render import View, page, see_other
 from core.errors import DomainError
 from core.language import pick_text
 from core.paging import PageRequest
 from core.time import as_utc, utcnow
 from geo.hours import WEEKDAYS
+from geo.listings import photos as listing_photos
 from geo.listings import service as listings
 from geo.listings.review import text_rows
 from geo.service import get_destinations
@@ -25,7 +35,7 @@ if TYPE_CHECKING:
     from api.console.app import Console
 
 TEXT_LANGUAGES = ("vi", "en", "ko", "zh", "ja", "fr")
-_PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
+_PHOTO_FIELD = re.compile(r"^photo_(\d{1,12})$")
 
 
 def routes(console: Console) -> list[Route]:
@@ -34,12 +44,8 @@ def routes(console: Console) -> list[Route]:
     return [Route("/listings", views.index, methods=["GET"]),
             Route("/listings/{id:int}", views.edit_form, methods=["GET"]),
             Route("/listings/{id:int}", views.propose, methods=["POST"]),
+            Route("/listings/{id:int}/photos", views.upload_photo, methods=["POST"]),
             Route("/changes/{id:int}/withdraw", views.withdraw, methods=["POST"])]
-
-
-def hours_text(hours: dict[str, Any] | None, day: str) -> str:
-    """A weekday's periods as the form shows them ("07:00-11:30, 13:30-17:00")."""
-    return ", ".join(f"{a}-{b}" for a, b in (hours or {}).get(day) or [])
 
 
 def form_values(content: dict[str, Any]) -> dict[str, str]:
@@ -54,35 +60,26 @@ def form_values(content: dict[str, Any]) -> dict[str, str]:
         values[key] = contact.get(key) or ""
     wheelchair = (content.get("accessibility") or {}).get("wheelchair")
     values["wheelchair"] = "" if wheelchair is None else "yes" if wheelchair else "no"
-    hours = content.get("opening_hours")
-    values["always_open"] = "1" if hours and hours.get("always_open") else ""
-    for day in WEEKDAYS:
-        values[f"hours_{day}"] = hours_text(hours, day)
+    values.update(hours_values(content.get("opening_hours")))
     values["prices"] = "\n".join(
         f"{pick_text(p.get('label'), ('vi', 'en'))} | {p['amount_vnd']}"
         for p in content.get("prices") or [])
-    values["closures"] = "\n".join(
-        c["date"] + (f"..{c['until']}" if c["until"] != c["date"] else "")
-        + (f" {pick_text(c.get('reason'), ('vi', 'en'))}" if c.get("reason") else "")
-        for c in content.get("special_closures") or [])
+    values["closures"] = closures_text(content.get("special_closures"))
+    for position, photo_id in enumerate(shown_photo_ids(content), start=1):
+        values[f"photo_{photo_id}"], values[f"order_{photo_id}"] = "1", str(position)
     return values
 
 
-def _hours(fields: dict[str, str]) -> dict[str, Any] | None:
-    if fields.get("always_open"):
-        return {"always_open": True}
-    hours: dict[str, Any] = {}
-    for day in WEEKDAYS:
-        text = fields.get(f"hours_{day}", "").strip()
-        pairs = []
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            found = _PERIOD.match(part)
-            # an unreadable period is passed on as it is: the listing's checks refuse it
-            pairs.append([found.group(1).zfill(5), found.group(2).zfill(5)] if found
-                         else [part, part + "?"])
-        if pairs:
-            hours[day] = pairs
-    return hours or None
+def chosen_photo_ids(fields: dict[str, str]) -> list[int]:
+    """The photos a posted form shows (`photo_<id>` ticked), in the order of their
+    `order_<id>` positions (unnumbered ones last, oldest first)."""
+    chosen = []
+    for name in fields:
+        found = _PHOTO_FIELD.match(name)
+        if found and fields[name]:
+            order = fields.get(f"order_{found.group(1)}", "").strip()
+            chosen.append((int(order) if order.isdigit() else 10_000, int(found.group(1))))
+    return [photo_id for _, photo_id in sorted(chosen)]
 
 
 def _prices(text: str) -> list[dict[str, Any]]:
@@ -93,16 +90,6 @@ def _prices(text: str) -> list[dict[str, Any]]:
         prices.append({"label": {"vi": label.strip()} if label.strip() else {},
                        "amount_vnd": int(digits) if digits.isdigit() else -1})
     return prices
-
-
-def _closures(text: str) -> list[dict[str, Any]]:
-    closures = []
-    for line in filter(None, (line.strip() for line in text.splitlines())):
-        when, _, reason = line.partition(" ")
-        start, _, until = when.partition("..")
-        closures.append({"date": start, "until": until or start,
-                         "reason": {"vi": reason.strip()} if reason.strip() else {}})
-    return closures
 
 
 def proposed_fields(fields: dict[str, str], content: dict[str, Any]) -> dict[str, Any]:
@@ -116,9 +103,9 @@ def proposed_fields(fields: dict[str, str], content: dict[str, Any]) -> dict[str
                     for key in ("phone", "email", "website")},
         "accessibility": {"wheelchair": None if not wheelchair else wheelchair == "yes",
                           "notes": {k: v for k, v in notes.items() if v}},
-        "opening_hours": _hours(fields),
+        "opening_hours": hours_document(fields),
         "prices": _prices(fields.get("prices", "")),
-        "special_closures": _closures(fields.get("closures", "")),
+        "special_closures": closures_document(fields.get("closures", "")),
     }
     current = form_values(content)
     changed: dict[str, Any] = {}
@@ -130,13 +117,14 @@ def proposed_fields(fields: dict[str, str], content: dict[str, Any]) -> dict[str
     if wheelchair != current["wheelchair"] or any(
             notes[lang] != current[f"access_{lang}"] for lang in TEXT_LANGUAGES):
         changed["accessibility"] = wanted["accessibility"]
-    if bool(fields.get("always_open")) != bool(current["always_open"]) or any(
-            fields.get(f"hours_{d}", "").strip() != current[f"hours_{d}"] for d in WEEKDAYS):
+    if hours_changed(fields, current):
         changed["opening_hours"] = wanted["opening_hours"]
-    if fields.get("prices", "").strip() != current["prices"]:
+    if lines_changed(fields.get("prices", ""), current["prices"]):
         changed["prices"] = wanted["prices"]
-    if fields.get("closures", "").strip() != current["closures"]:
+    if lines_changed(fields.get("closures", ""), current["closures"]):
         changed["special_closures"] = wanted["special_closures"]
+    if chosen_photo_ids(fields) != shown_photo_ids(content):
+        changed["photos"] = chosen_photo_ids(fields)
     return changed
 
 
@@ -151,6 +139,16 @@ class ListingViews:
         if caller is None:
             return self.console.to_sign_in(request)
         return self.console.view(request, caller)
+
+    async def _owner_of(self, request: Request) -> View | Response:
+        """The view of an owner of the listing in the path (or staff); else the refusal."""
+        view = await self._signed_in(request)
+        if isinstance(view, View):
+            assert view.actor is not None
+            destination_id = int(request.path_params["id"])
+            if not (view.actor.is_staff or destination_id in view.actor.destination_ids):
+                return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
+        return view
 
     async def index(self, request: Request) -> Response:
         """The owner's listings and their changes, newest first, with the answers."""
@@ -174,25 +172,36 @@ class ListingViews:
                     places=[{"id": d.id, "name": names[d.id]} for d in places], changes=rows)
 
     async def edit_form(self, request: Request, *, error: DomainError | None = None,
-                        values: dict[str, str] | None = None, status: int = 200
-                        ) -> Response:
+                        values: dict[str, str] | None = None, status: int = 200,
+                        photo_error: DomainError | None = None) -> Response:
         """The edit form of one of the owner's listings."""
-        view = await self._signed_in(request)
+        view = await self._owner_of(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
         destination_id = int(request.path_params["id"])
-        if not (view.actor.is_staff or destination_id in view.actor.destination_ids):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
         async with self.console.sessions() as session:
             state = await listings.listing_state(session=session, actor=view.actor,
                                                  destination_id=destination_id)
+            found = await listing_photos.listing_photos(
+                session=session, actor=view.actor, destination_id=destination_id)
         if state is None:
             return page(view, "not_found.html", status=404, title=view.gettext("Not found"))
+        shown = shown_photo_ids(state.content)
+        if values is None:
+            values = form_values(state.content)
+            uploaded = request.query_params.get("uploaded", "")
+            if uploaded.isdigit() and f"photo_{uploaded}" not in values:
+                values[f"photo_{uploaded}"], values[f"order_{uploaded}"] = "1", str(
+                    len(shown) + 1)
         return page(view, "listing_form.html", status=status,
                     title=pick_text(state.destination.name, (view.lang, "vi")),
                     destination_id=destination_id, version=state.version, error=error,
-                    values=values or form_values(state.content), weekdays=WEEKDAYS,
+                    **photo_section(view, self.console.store, found, shown,
+                                    action=f"/console/listings/{destination_id}/photos",
+                                    choice="show", form="listing-form", error=photo_error,
+                                    uploaded=request.query_params.get("uploaded", "") != ""),
+                    values=values, weekdays=WEEKDAYS,
                     text_languages=TEXT_LANGUAGES, stale=[
                         lang for lang in request.query_params.get("stale", "").split(",")
                         if lang in TEXT_LANGUAGES],
@@ -232,6 +241,20 @@ class ListingViews:
                      if row.state == "stale"] if "description" in changed else []
         return see_other(view, f"/console/listings/{destination_id}?sent=1"
                          + (f"&stale={','.join(stale)}" if stale else ""))
+
+    async def upload_photo(self, request: Request) -> Response:
+        """Adds a photo to the owner's listing (not shown until a change proposes it); a
+        refused photo shows the form with a readable message and writes nothing."""
+        view = await self._owner_of(request)
+        if not isinstance(view, View):
+            return view
+        destination_id = int(request.path_params["id"])
+        outcome = await receive_photo(self.console, request, view, destination_id)
+        if outcome is None:
+            return self.console.refused(view)
+        if isinstance(outcome, DomainError):
+            return await self.edit_form(request, photo_error=outcome, status=400)
+        return see_other(view, f"/console/listings/{destination_id}?uploaded={outcome}#photos")
 
     async def withdraw(self, request: Request) -> Response:
         """Withdraws one's pending change."""

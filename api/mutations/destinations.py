@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Context
-from api.mutations.listings import LocalizedTextInput, OpeningHoursInput
+from api.mutations.listings import LocalizedTextInput, OpeningHoursInput, SpecialClosureInput
 from api.types.common import GeoPointInput, int_key
 from api.types.destination import Destination
 from geo import editing
@@ -45,6 +45,12 @@ class UpdateDestinationInput:
     district: str | None = None
     location: GeoPointInput | None = None
     opening_hours: OpeningHoursInput | None = None
+    special_closures: list[SpecialClosureInput] | None = strawberry.field(
+        default=None, description="The listing's special closures, the whole list (a new "
+        "public version of the listing).")
+    cover_photo_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A confirmed photo of the listing (startListingPhotoUpload, "
+        "confirmListingPhoto) that becomes its cover: first of its photos.")
 
 
 @strawberry.type
@@ -67,7 +73,8 @@ class DestinationMutations:
         await info.context.session.commit()
         return Destination.from_model(created, info.context.chain(None))
 
-    @strawberry.mutation(description="Staff: changes a destination's texts, place or hours.")
+    @strawberry.mutation(description="Staff: changes a destination's texts, place, hours, "
+                         "closures or cover.")
     async def update_destination(self, info: Info, id: strawberry.ID,
                                  input: UpdateDestinationInput) -> Destination:
         edit = editing.DestinationEdit(
@@ -76,7 +83,12 @@ class DestinationMutations:
             province_code=input.province_code, district=input.district,
             lat=input.location.lat if input.location else None,
             lng=input.location.lng if input.location else None,
-            opening_hours=input.opening_hours.document() if input.opening_hours else None)
+            opening_hours=input.opening_hours.document() if input.opening_hours else None,
+            special_closures=None if input.special_closures is None else [
+                {"date": c.date, "until": c.until, "reason": _texts(c.reason) or {}}
+                for c in input.special_closures],
+            cover_photo_id=int_key(input.cover_photo_id, "ListingPhoto")
+            if input.cover_photo_id is not None else None)
         changed = await editing.update_destination(
             session=info.context.session, actor=info.context.actor,
             destination_id=int_key(id, "Destination"), edit=edit, now=info.context.now)

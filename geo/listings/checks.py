@@ -56,7 +56,8 @@ def check_texts(value: Any, field: str, *, max_len: int = MAX_TEXT,
     return result
 
 
-def _check_closures(value: Any) -> list[dict[str, Any]]:
+def check_closures(value: Any) -> list[dict[str, Any]]:
+    """Special closures checked (dates, at most a year each, reasons per language), sorted."""
     if not isinstance(value, list) or len(value) > MAX_CLOSURES:
         raise _bad(f"at most {MAX_CLOSURES} special closures", "specialClosures")
     result = []
@@ -142,7 +143,7 @@ def check_fields(fields: dict[str, Any], *, current_description: dict[str, str]
     if "opening_hours" in fields:
         result["opening_hours"] = _check_hours(fields["opening_hours"])
     if "special_closures" in fields:
-        result["special_closures"] = _check_closures(fields["special_closures"])
+        result["special_closures"] = check_closures(fields["special_closures"])
     if "prices" in fields:
         result["prices"] = _check_prices(fields["prices"])
     if "contact" in fields:

@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_owner_or_staff
@@ -99,3 +99,31 @@ async def confirm_upload(*, session: AsyncSession, store: MediaStore, actor: Act
            detail={"photo_id": photo.id, "digest": rendered.digest}, now=now)
     await session.flush()
     return photo
+
+
+async def add_photo(*, session: AsyncSession, store: MediaStore, actor: Actor,
+                    destination_id: int, content_type: str, data: bytes, now: datetime
+                    ) -> ListingPhoto:
+    """A photo received whole (the console's form, within its size) put through the same
+    upload flow: started, stored under its upload's key, confirmed; not committed. On a
+    refusal its upload is deleted from the store and the caller rolls back: nothing stays."""
+    staged = await start_upload(session=session, store=store, actor=actor,
+                                destination_id=destination_id, content_type=content_type,
+                                now=now)
+    key = staged.upload.key
+    await asyncio.to_thread(store.put, key, data, content_type)
+    try:
+        return await confirm_upload(session=session, store=store, actor=actor,
+                                    photo_id=staged.photo.id, now=now)
+    except BaseException:
+        await asyncio.to_thread(store.delete_many, [key])  # a busy refusal leaves it
+        raise
+
+
+async def listing_photos(*, session: AsyncSession, actor: Actor, destination_id: int
+                         ) -> list[ListingPhoto]:
+    """The confirmed photos of a listing, oldest first (its owners and staff)."""
+    require_owner_or_staff(actor, destination_id)
+    return list((await session.execute(select(ListingPhoto).where(
+        ListingPhoto.destination_id == destination_id, ListingPhoto.status == "ready")
+        .order_by(ListingPhoto.id))).scalars())

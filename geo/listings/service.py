@@ -114,8 +114,10 @@ async def listing_state(*, session: AsyncSession, actor: Actor, destination_id: 
                         content=listing_content(destination, latest))
 
 
-async def _ready_photos(session: AsyncSession, destination_id: int, ids: Sequence[int]
-                        ) -> list[dict[str, Any]]:
+async def ready_photos(session: AsyncSession, destination_id: int, ids: Sequence[int]
+                       ) -> list[dict[str, Any]]:
+    """The stored entries (id, size, variants) of confirmed photos of a listing, in the
+    order given; INVALID_LISTING_CHANGE when one is not."""
     found = {p.id: p for p in (await session.execute(select(ListingPhoto).where(
         ListingPhoto.id.in_(set(ids)), ListingPhoto.destination_id == destination_id,
         ListingPhoto.status == "ready"))).scalars()}
@@ -136,7 +138,7 @@ async def propose_change(*, session: AsyncSession, actor: Actor, destination_id:
     destination = await listing_destination(session, destination_id)
     checked = check_fields(fields, current_description=destination.description)
     if "photos" in checked:
-        await _ready_photos(session, destination_id, checked["photos"])
+        await ready_photos(session, destination_id, checked["photos"])
     latest = await latest_version(session, destination_id)
     current = latest.version if latest else 1
     if base_version != current:
@@ -253,7 +255,7 @@ async def approve_change(*, session: AsyncSession, actor: Actor, change_id: int,
                                    created_at=now))
     fields = dict(change.fields)
     if "photos" in fields:
-        fields["photos"] = await _ready_photos(session, destination.id, fields["photos"])
+        fields["photos"] = await ready_photos(session, destination.id, fields["photos"])
     await _apply(session, destination, fields, now)
     destination.updated_at = now
     after = {**before, **fields}

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -62,18 +63,28 @@ async def _seed(url: str) -> None:
         await engine.dispose()
 
 
+@contextmanager
+def served_console(request: pytest.FixtureRequest, folder: Path, backend: str, *,
+                   mail: MailSettings | None = None) -> Iterator[LiveConsole]:
+    """The app served on loopback over a database of its own (sending e-mail with `mail`)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with own_database(request, backend, "console_walk", folder) as url:
+        migrations.upgrade(url)
+        asyncio.run(_seed(url))
+        settings = live_settings(base_url, url, folder)
+        if mail is not None:
+            settings = settings.model_copy(update={"mail": mail})
+        with serving(create_app(settings), port=port):
+            yield LiveConsole(base_url, url, folder / "media", backend)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def live_console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                  ) -> Iterator[LiveConsole]:
     """The app served on loopback over a database of its own."""
-    folder = tmp_path_factory.mktemp("console")
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with own_database(request, request.param, "console_walk", folder) as url:
-        migrations.upgrade(url)
-        asyncio.run(_seed(url))
-        with serving(create_app(live_settings(base_url, url, folder)), port=port):
-            yield LiveConsole(base_url, url, folder / "media", request.param)
+    with served_console(request, tmp_path_factory.mktemp("console"), request.param) as live:
+        yield live
 
 
 def walk(script: str, live: LiveConsole, out: Path, **env: str) -> dict[str, Any]:
