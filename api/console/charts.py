@@ -71,8 +71,9 @@ def day_chart(days: Sequence[date], by_day: Mapping[date, Totals]) -> Chart:
                             y=round(plot_h - height, 2), width=round(width, 2),
                             height=round(height, 2), value=value, label=day.isoformat()))
     marks = sorted({0, len(days) // 2, len(days) - 1}) if days else []
+    anchors = {0: "start", len(days) - 1: "end"}
     labels = [(round(LEFT + i * slot + slot / 2, 2), HEIGHT - 6, days[i].strftime("%d/%m"),
-               "middle") for i in marks]
+               anchors.get(i, "middle")) for i in marks]
     labels += [(LEFT - 6, 12.0, str(top), "end"), (LEFT - 6, plot_h, "0", "end")]
     return Chart(width=WIDTH, height=HEIGHT, bars=bars, labels=labels, top=top)
 
