@@ -57,10 +57,12 @@ from api.operations import reads_only
 from api.outage import Unavailable, unavailable_headers
 from api.pages import render
 from api.persisted import PersistedQueries, persisted_document
+from api.play_routes import PlayRoutes
 from api.qr_routes import QrRoutes
 from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
+from api.usage_counter import UsageCounter
 from core.errors import DomainError
 from core.health import ping_database
 from media.ingest import IngestWorker
@@ -313,11 +315,14 @@ def create_app(
     graphql.actor_for = actor_for
     ingest = None if settings.server.is_production else IngestWorker(sessions, store)
     graphql.ingest = ingest
-    # a limiter's take and a batch of scan counts are one statement: autocommit sessions
+    # a limiter's take and a batch of usage counts are one statement: autocommit sessions
     statement_sessions = sessions if read_sessions is None else make_statement_sessions(engine)
+    counter = UsageCounter(statement_sessions)  # scans, plays and views share its batches
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
                   trust_forwarded_for=settings.server.trust_forwarded_for,
-                  statement_sessions=statement_sessions)
+                  statement_sessions=statement_sessions, counter=counter)
+    plays = PlayRoutes(sessions=sessions, store=store, counter=counter,
+                       cache_seconds=settings.qr.cache_seconds)
 
     console = Console(sessions=sessions, kit=graphql.auth, secret_key=settings.auth.secret_key,
                       secure_cookies=settings.server.is_production,
@@ -353,11 +358,13 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             *media_routes(store),
             *qr.routes,
+            *plays.routes,
             *console.routes(),
             *asset_routes(store=store if from_store else None),
             *tour_routes(sessions=sessions, store=store,
                          public_base_url=settings.server.public_base_url,
-                         assets_origin=(lambda: store_origin(store)) if from_store else None),
+                         assets_origin=(lambda: store_origin(store)) if from_store else None,
+                         counter=counter),
         ],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.server.cors_origins,
                                allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
@@ -372,5 +379,6 @@ def create_app(
     app.state.sessions = sessions
     app.state.store = store
     app.state.qr = qr
+    app.state.plays = plays
     app.state.ingest = ingest
     return app

@@ -14,6 +14,7 @@ from core.language import page_chain, page_language, pick
 from media.store import MediaStore
 from qr.service import ScanView, ViewpointLink
 from tours.models import Narration
+from tours.plays import play_path
 from tours.stops import audio_sources, pick_narration
 
 #: The language switch names each language in itself.
@@ -37,9 +38,9 @@ def viewpoint_url(link: ViewpointLink) -> str:
 
 
 def _narration_data(narration: Narration, store: MediaStore) -> dict[str, Any]:
-    return {"lang": narration.lang, "url": store.url(narration.audio_key),
+    return {"lang": narration.lang, "url": play_path(narration.id, narration.audio_type),
             "type": narration.audio_type, "durationSeconds": narration.duration_s,
-            "sources": [{"url": store.url(s.key), "type": s.content_type}
+            "sources": [{"url": play_path(narration.id, s.content_type), "type": s.content_type}
                         for s in audio_sources(narration)],
             "transcript": narration.transcript_text,
             "transcriptUrl": store.url(narration.transcript_key),

@@ -1,9 +1,10 @@
 """`GET /q/{code}`: the scan of a printed QR code, as a page for browsers or JSON for the app.
 
-Each scan is in the database before its answer is sent (api/scan_counter.py: concurrent
-scans share one statement); each client address has a token bucket shared by every process,
-sized for a tour group on one Wi-Fi (README, Limits of the public API), which this process
-leases tokens of (api/ratelimit.py): a busy address costs a statement per lease, not per scan;
+Each scan is in the database before its answer is sent (api/usage_counter.py: concurrent
+scans, plays and views share one statement); each client address has a token bucket shared
+by every process, sized for a tour group on one Wi-Fi (README, Limits of the public API),
+which this process leases tokens of (api/ratelimit.py): a busy address costs a statement per
+lease, not per scan;
 a resolved answer is kept for `cache_seconds` (staff changes clear it at once in this process).
 """
 
@@ -14,7 +15,6 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -25,14 +25,15 @@ from api.db import StatementSessions
 from api.errors import ApiErrorCode
 from api.qr_page import Page, render_page, render_problem, scan_data
 from api.ratelimit import TokenBuckets, client_address, too_many
-from api.scan_counter import ScanCounter
 from api.settings import QrSettings
-from core.language import APP_LANGUAGE_HEADER, request_chain
+from api.usage_counter import UsageCounter, request_channel
+from core.language import request_chain
+from core.time import local_day
 from media.store import MediaStore
 from qr.errors import QrErrorCode
-from qr.models import Channel, TargetKind
-from qr.scans import ScanKey
+from qr.models import UsageKind
 from qr.service import resolve_scan
+from qr.usage import UsageKey
 
 log = logging.getLogger("tourism.qr")
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
@@ -51,6 +52,7 @@ class Resolved:
     page: Page | None
     qr_code_id: int
     target_id: int
+    destination_id: int
     html: bytes | None = None
     json: bytes | None = None
 
@@ -85,7 +87,8 @@ class QrRoutes:
 
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
                  settings: QrSettings | None = None, trust_forwarded_for: bool = False,
-                 statement_sessions: StatementSessions | None = None):
+                 statement_sessions: StatementSessions | None = None,
+                 counter: UsageCounter | None = None):
         self.settings = settings or QrSettings()
         self.sessions = sessions
         self.store = store
@@ -95,7 +98,7 @@ class QrRoutes:
                                     per_minute=self.settings.rate_per_minute,
                                     burst=self.settings.burst, lease_tokens=LEASE_TOKENS,
                                     lease_seconds=LEASE_SECONDS)
-        self.scans = ScanCounter(statement_sessions)
+        self.counter = counter or UsageCounter(statement_sessions)
         self.cache: OrderedDict[tuple[str, tuple[str, ...]], Resolved] = OrderedDict()
 
     @property
@@ -109,7 +112,7 @@ class QrRoutes:
 
     async def close(self) -> None:
         """Waits for the scan counts being written (at shutdown)."""
-        await self.scans.close()
+        await self.counter.close()
 
     async def _resolve(self, code: str, chain: tuple[str, ...]) -> Resolved:
         key = (code.upper(), chain)
@@ -122,7 +125,8 @@ class QrRoutes:
             page = scan_data(view, chain, self.store) if view is not None else None
         resolved = Resolved(expires=now + self.settings.cache_seconds, page=page,
                             qr_code_id=view.qr.id if view else 0,
-                            target_id=(view.qr.target_id or 0) if view else 0)
+                            target_id=(view.qr.target_id or 0) if view else 0,
+                            destination_id=view.destination.id if view else 0)
         if self.settings.cache_seconds > 0:
             self.cache[key] = resolved
             while len(self.cache) > 5000:
@@ -154,13 +158,12 @@ class QrRoutes:
                                     headers=headers)
             return HTMLResponse(render_problem(chain), status_code=404, headers=headers)
         page = resolved.page
-        channel = Channel.APP if wants_json or APP_LANGUAGE_HEADER in request.headers \
-            else Channel.WEB
         if request.method == "GET":  # in the database before the answer leaves
-            await self.scans.count(ScanKey(
-                day=datetime.now(UTC).date(), qr_code_id=resolved.qr_code_id,
-                target_kind=TargetKind(page.data["target"]["kind"]),
-                target_id=resolved.target_id, lang=chain[0].split("-")[0], channel=channel))
+            await self.counter.count(UsageKey(
+                day=local_day(), kind=UsageKind.SCAN, destination_id=resolved.destination_id,
+                target_kind=page.data["target"]["kind"], target_id=resolved.target_id,
+                qr_code_id=resolved.qr_code_id, lang=chain[0].split("-")[0],
+                channel=request_channel(request, app=wants_json)))
         if wants_json:
             if resolved.json is None:
                 resolved.json = json.dumps(page.data, ensure_ascii=False).encode()

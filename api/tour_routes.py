@@ -1,5 +1,5 @@
-"""HTTP routes of virtual tours: the viewer page, offline packs, and redirects to signed tile
-URLs when the store has no public base URL."""
+"""HTTP routes of virtual tours: the viewer page (each load of it counted as a view of the tour),
+offline packs, and redirects to signed tile URLs when the store has no public base URL."""
 
 from __future__ import annotations
 
@@ -17,15 +17,19 @@ from starlette.routing import Route
 from api.errors import ApiErrorCode
 from api.pages import interface_language, render
 from api.types.common import InvalidId, int_key, to_global_id
+from api.usage_counter import UsageCounter, request_channel
 from core.capacity import WorkSlots
 from core.errors import DomainError
 from core.language import LanguageError, pick_text, request_chain
+from core.time import local_day
 from geo import service as geo_service
 from geo.models import Destination
 from media.errors import MediaErrorCode
 from media.store import MediaStore, check_key
 from media.tiling import panorama_prefix
 from qr import service as qr_service
+from qr.models import UsageKind
+from qr.usage import TOUR_TARGET, UsageKey
 from tours import service as tour_service
 from tours import viewers
 from tours.errors import TourErrorCode
@@ -53,6 +57,7 @@ async def tour_view(*, session: AsyncSession, store: MediaStore, public_base_url
         viewer, shown, chain=chain,
         base_of=lambda p: viewers.panorama_base_url(store, public_base_url, p))
     return {
+        "destinationId": shown.tour.destination_id,
         "title": pick_text(shown.tour.title, chain),
         "viewer": viewer.value, viewer.value: config,
         "scenes": [{"key": viewers.scene_key(s), "title": pick_text(s.title, chain)}
@@ -92,11 +97,12 @@ def _chain(request: Request) -> tuple[str, ...]:
 
 
 def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
-                public_base_url: str, assets_origin: Callable[[], str] | None = None
-                ) -> list[Route]:
+                public_base_url: str, assets_origin: Callable[[], str] | None = None,
+                counter: UsageCounter | None = None) -> list[Route]:
     """The viewer page, offline packs and the tile redirects (`assets_origin`: where the
     viewers' scripts are served from when not by the app, admitted by the page's CSP; asked
-    on the first page, not at start: on S3 without a CDN it needs the S3 client)."""
+    on the first page, not at start: on S3 without a CDN it needs the S3 client); each page
+    load is counted as a view of the tour by `counter` (in the database before the answer)."""
 
     @functools.cache
     def csp() -> str:
@@ -115,7 +121,13 @@ def tour_routes(*, sessions: async_sessionmaker[AsyncSession], store: MediaStore
         if view is None:
             return HTMLResponse(render("tours/not_found.html", lang=interface_language(chain)),
                                 status_code=404)
-        body = render("tours/viewer.html", lang=interface_language(chain), view=view)
+        lang = interface_language(chain)
+        if counter is not None and tour_id is not None and request.method == "GET":
+            await counter.count(UsageKey(
+                day=local_day(), kind=UsageKind.VIEW, destination_id=view["destinationId"],
+                target_kind=TOUR_TARGET, target_id=tour_id, lang=lang,
+                channel=request_channel(request)))
+        body = render("tours/viewer.html", lang=lang, view=view)
         return HTMLResponse(body, headers={"Content-Security-Policy": csp(),
                                            "Cache-Control": "no-cache"})
 

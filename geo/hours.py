@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from core.time import LOCAL_TZ
 from geo.errors import GeoError, GeoErrorCode
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")

@@ -1,4 +1,5 @@
-"""Tables of the QR area: printed short codes and their daily scan counts."""
+"""Tables of the QR area: printed short codes, and the daily counts of what visitors use (scans,
+narration plays, tour views)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,20 @@ class TargetKind(StrEnum):
 
 
 class Channel(StrEnum):
-    """How a scan was answered: the app (JSON) or the web page."""
+    """How a use was answered: the app (JSON, or `channel=app`), the web page, or a kiosk
+    (`channel=kiosk`)."""
 
     APP = "app"
     WEB = "web"
+    KIOSK = "kiosk"
+
+
+class UsageKind(StrEnum):
+    """What a visitor used: a QR code scanned, a narration played, a tour viewed."""
+
+    SCAN = "scan"
+    PLAY = "play"
+    VIEW = "view"
 
 
 class QrCode(Base):
@@ -52,17 +63,21 @@ class QrCode(Base):
                 TargetKind.SCENE: self.scene_id}.get(TargetKind(self.target_kind))
 
 
-class ScanCount(Base):
-    """How many scans a code had on a day, per target, language and channel: nothing
-    about who scanned."""
+class UsageCount(Base):
+    """How many times visitors used something on a day (Asia/Ho_Chi_Minh), per site, target,
+    language and channel: nothing about who. A scan counts under its code and the code's
+    target (stop, destination, scene); a play under the narration's stop and language; a view
+    under its tour (`target_kind` "tour"). `qr_code_id` is 0 for what came through no code."""
 
-    __tablename__ = "qr_scan_count"
+    __tablename__ = "usage_count"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    qr_code_id: Mapped[int] = mapped_column(
-        ForeignKey("qr_code.id", ondelete="CASCADE"), primary_key=True, index=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    destination_id: Mapped[int] = mapped_column(
+        ForeignKey("destination.id", ondelete="CASCADE"), primary_key=True, index=True)
     target_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    qr_code_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lang: Mapped[str] = mapped_column(String(35), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

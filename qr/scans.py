@@ -1,11 +1,10 @@
-"""Scan counts: added up by day, code, target, language and channel (no personal data),
-and read back by staff as rows or CSV."""
+"""Scan statistics: the scans of the usage counts (qr/usage.py) by day, code, target, language
+and channel, read back by staff as rows or CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,28 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.permissions import Actor, require_staff
-from core.upsert import upsert
-from qr.errors import QrError
-from qr.errors import QrErrorCode as Code
-from qr.models import Channel, QrCode, ScanCount, TargetKind
-from tours.models import Stop
-
-MAX_DAYS = 366
-MAX_ROWS = 50_000
-#: The columns a scan is counted under (the unique key of `scan_count`).
-_SCAN_KEY = ("day", "qr_code_id", "target_kind", "target_id", "lang", "channel")
-
-
-@dataclass(frozen=True, slots=True)
-class ScanKey:
-    """What one scan is counted under."""
-
-    day: date
-    qr_code_id: int
-    target_kind: TargetKind
-    target_id: int
-    lang: str
-    channel: Channel
+from qr.models import QrCode, UsageCount, UsageKind
+from qr.usage import MAX_ROWS, check_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,39 +30,20 @@ class ScanRow:
     count: int
 
 
-async def record_scans(*, session: AsyncSession, scans: Counter[ScanKey]) -> None:
-    """Adds scans to the daily counts in one statement (not committed)."""
-    if not scans:
-        return
-    rows = [{"day": k.day, "qr_code_id": k.qr_code_id, "target_kind": k.target_kind.value,
-             "target_id": k.target_id, "lang": k.lang, "channel": k.channel.value, "count": n}
-            for k, n in sorted(scans.items(), key=lambda item: repr(item[0]))]
-    insert = upsert(session, ScanCount).values(rows)
-    await session.execute(insert.on_conflict_do_update(
-        index_elements=list(_SCAN_KEY),
-        set_={"count": ScanCount.count + insert.excluded.count}))
-
-
 async def scan_statistics(*, session: AsyncSession, actor: Actor, since: date, until: date,
                           destination_id: int | None = None) -> list[ScanRow]:
     """Scan counts between two days (inclusive) for staff, by day, code, target, language
-    and channel; only the codes of one destination's stops and itself when one is given."""
+    and channel; only the scans on one site (of its own code, its stops' and its scenes')
+    when one is given."""
     require_staff(actor)
-    if until < since or (until - since).days >= MAX_DAYS:
-        raise QrError(Code.INVALID_PERIOD,
-                      f"the period must run forward and span at most {MAX_DAYS} days",
-                      field="since")
-    stmt = (select(ScanCount, QrCode.code).join(QrCode, QrCode.id == ScanCount.qr_code_id)
-            .where(ScanCount.day >= since, ScanCount.day <= until))
+    check_period(since, until)
+    stmt = (select(UsageCount, QrCode.code).join(QrCode, QrCode.id == UsageCount.qr_code_id)
+            .where(UsageCount.kind == UsageKind.SCAN.value, UsageCount.day >= since,
+                   UsageCount.day <= until))
     if destination_id is not None:
-        stop_ids = select(Stop.id).where(Stop.destination_id == destination_id)
-        stmt = stmt.where(
-            ((ScanCount.target_kind == TargetKind.DESTINATION.value)
-             & (ScanCount.target_id == destination_id))
-            | ((ScanCount.target_kind == TargetKind.STOP.value)
-               & ScanCount.target_id.in_(stop_ids)))
-    stmt = stmt.order_by(ScanCount.day, QrCode.code, ScanCount.target_kind,
-                         ScanCount.target_id, ScanCount.lang, ScanCount.channel
+        stmt = stmt.where(UsageCount.destination_id == destination_id)
+    stmt = stmt.order_by(UsageCount.day, QrCode.code, UsageCount.target_kind,
+                         UsageCount.target_id, UsageCount.lang, UsageCount.channel
                          ).limit(MAX_ROWS)
     return [ScanRow(day=row.day, code=code, target_kind=row.target_kind,
                     target_id=row.target_id, lang=row.lang, channel=row.channel,

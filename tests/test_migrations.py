@@ -20,7 +20,7 @@ from tests.live import own_database
 
 TABLES = {"province", "destination", "opening_period", "search_term"}
 TABLES |= {"media_object", "panorama", "tour", "scene", "hotspot"}
-TABLES |= {"stop", "narration", "qr_code", "qr_scan_count"}
+TABLES |= {"stop", "narration", "qr_code", "usage_count"}
 TABLES |= {"account", "auth_session", "refresh_token", "api_key", "destination_owner",
            "listing_change", "listing_version", "listing_photo", "audit_event"}
 

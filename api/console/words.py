@@ -38,6 +38,8 @@ VALUE_WORDS = {
     "original": N_("the original"), "human": N_("a translator"),
     "machine": N_("machine translation"),
     "name": N_("Name"), "address": N_("Address"),
+    "scans": N_("Scans"), "plays": N_("Plays"), "views": N_("Views"),
+    "web": N_("Web page"), "app": N_("App"), "kiosk": N_("Kiosk"),
 }
 
 

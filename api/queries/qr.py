@@ -1,4 +1,4 @@
-"""Query fields of guided stops, QR codes, kiosks and scan statistics."""
+"""Query fields of guided stops, QR codes, kiosks, scan statistics and usage figures."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from api.types.common import GeoPointInput, Lang, int_key
 from api.types.destination import Destination
 from api.types.qr import Kiosk, QrCode, ScanRow, ScanStatistics
 from api.types.stop import Stop
+from api.types.usage import UsageStatistics
 from api.types.zone import StopAtConnection, stops_at_connection
 from core.paging import PageRequest, check_first
-from qr import scans
+from qr import scans, usage
 from qr import service as qr_service
 from tours import zones
 
@@ -80,3 +81,13 @@ class QrQueries:
         return ScanStatistics(rows=[ScanRow.of(r) for r in rows],
                               total=sum(r.count for r in rows),
                               csv=scans.statistics_csv(rows))
+
+    @strawberry.field(description="Staff: scans, narration plays and tour views by day "
+                      "(Asia/Ho_Chi_Minh), site, language and channel between two days "
+                      "(inclusive, at most 366), with totals and a CSV export.")
+    async def usage_statistics(self, info: Info, since: date, until: date,
+                               destination_id: strawberry.ID | None = None) -> UsageStatistics:
+        rows = await usage.usage_figures(
+            session=info.context.session, actor=info.context.actor, since=since, until=until,
+            destination_id=int_key(destination_id, "Destination") if destination_id else None)
+        return UsageStatistics.of(rows)

@@ -9,9 +9,9 @@ import strawberry
 from api.context import Context
 from api.types.common import GeoPoint, Lang, Node, to_global_id
 from core.language import Localized, pick
+from core.time import LOCAL_TZ
 from geo import hours as opening
 from geo import models
-from geo.hours import LOCAL_TZ
 
 if TYPE_CHECKING:
     from api.types.cover import CoverPhoto

@@ -46,7 +46,7 @@ def rows(url: str) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                    for t in ("account", "auth_session", "qr_scan_count", "listing_change")}
+                    for t in ("account", "auth_session", "usage_count", "listing_change")}
     finally:
         engine.dispose()
 

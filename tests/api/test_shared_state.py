@@ -39,7 +39,7 @@ from api.settings import (
     Settings,
 )
 from geo.models import Destination
-from qr.models import QrCode, ScanCount, TargetKind
+from qr.models import QrCode, TargetKind, UsageCount
 from qr.service import QrTarget, create_qr_code
 from tests.conftest import ROOT, TEST_SECRET
 from tests.live import free_port
@@ -131,7 +131,7 @@ async def printed_code(database_url: str) -> AsyncIterator[str]:
             await session.commit()
         yield qr.code
         async with AsyncSession(engine) as session:
-            await session.execute(delete(ScanCount).where(ScanCount.qr_code_id == qr.id))
+            await session.execute(delete(UsageCount).where(UsageCount.qr_code_id == qr.id))
             await session.execute(delete(QrCode).where(QrCode.id == qr.id))
             await session.commit()
     finally:
@@ -143,8 +143,8 @@ async def _scans_counted(database_url: str, code: str) -> int:
     try:
         async with AsyncSession(engine) as session:
             return int(await session.scalar(
-                select(func.coalesce(func.sum(ScanCount.count), 0))
-                .join(QrCode, QrCode.id == ScanCount.qr_code_id).where(QrCode.code == code)))
+                select(func.coalesce(func.sum(UsageCount.count), 0))
+                .join(QrCode, QrCode.id == UsageCount.qr_code_id).where(QrCode.code == code)))
     finally:
         await engine.dispose()
 

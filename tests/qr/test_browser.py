@@ -93,7 +93,9 @@ def test_printed_code_opens_a_playable_narration_in_chromium(tmp_path: Path) -> 
             assert image.size == (360, 900)
             assert colours is None or len(colours) > 50  # text, player, buttons: not blank
         audio = dom.split('<source src="', 1)[1].split('"', 1)[0]
-        part = httpx.get(audio, headers={"Range": "bytes=0-1023"})
+        assert audio.startswith("/play/")  # counts the play, then the stored file
+        part = httpx.get(f"{base}{audio}", headers={"Range": "bytes=0-1023"},
+                         follow_redirects=True)
         assert part.status_code == 206 and part.content[:4] == b"OggS"
         assert part.headers["content-range"].startswith("bytes 0-1023/")
     finally:

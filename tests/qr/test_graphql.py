@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.types.common import to_global_id
+from core.time import local_day
 from media.store import LocalStore
 from tests.conftest import StatementCounter, graphql
 from tests.qr.conftest import data_file, make_guide_stop
@@ -172,7 +171,7 @@ async def test_staff_read_scan_statistics_and_print_sheets(
 ) -> None:
     guide = await make_guide_stop(session, _store(staff_client))
     await staff_client.get(f"/q/{guide.code}?lang=fr")
-    today = datetime.now(UTC).date().isoformat()
+    today = local_day().isoformat()
     body = await graphql(staff_client, """query ($d: ID!, $day: Date!) {
         scanStatistics(since: $day, until: $day, destinationId: $d) {
           total csv rows { day code targetKind lang channel count } } }""",

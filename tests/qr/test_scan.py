@@ -15,9 +15,10 @@ from api.app import create_app
 from api.qr_routes import LEASE_TOKENS
 from api.ratelimit import TokenBuckets
 from api.settings import QrSettings, Settings
+from core.time import local_day
 from media.store import LocalStore
 from qr import scans
-from qr.models import ScanCount, TargetKind
+from qr.models import TargetKind, UsageCount
 from qr.service import QrTarget, create_qr_code, retarget_qr_code, set_qr_code_enabled
 from tests.conftest import StatementCounter
 from tests.qr.conftest import STAFF, GuideStop, make_guide_stop
@@ -47,7 +48,7 @@ async def test_page_plays_the_narration_in_the_asked_language(
     html = page.text
     assert len(page.content) < 30 * 1024 and "<script" not in html
     assert '<html lang="en">' in html and "Main hall of Lady Thien Hau" in html
-    assert '<audio controls' in html and '.ogg"' in html and 'type="audio/ogg"' in html
+    assert '<audio controls' in html and '/ogg"' in html and 'type="audio/ogg"' in html
     assert "The main hall holds the statue of Lady Thien Hau." in html  # transcript
     assert 'name="viewport"' in html and 'hreflang="vi"' in html
     vietnamese = await client.get(f"/q/{guide.code.lower()}",
@@ -86,8 +87,9 @@ async def test_json_for_the_app_carries_the_same_data(
     assert narration["transcript"].startswith("The main hall holds")
     assert data["availableLanguages"] == ["en", "vi"]
     assert [s["code"] for s in data["stops"]] == [guide.code]
-    audio_path = narration["url"].removeprefix("http://testserver")
-    part = await client.get(audio_path, headers={"Range": "bytes=0-99"})
+    assert narration["url"].startswith("/play/")  # counts the play, then the stored file
+    part = await client.get(narration["url"], headers={"Range": "bytes=0-99"},
+                            follow_redirects=True)
     assert part.status_code == 206 and len(part.content) == 100
     assert part.content[:4] == b"OggS"
 
@@ -133,12 +135,13 @@ async def test_scans_are_counted_by_day_target_language_and_channel(
                                                    "Accept-Language": "ko-KR"})
     await client.get("/q/ZZZZZZ")  # unknown codes count nothing
     # each scan was written before its answer: nothing waits in memory
-    rows = (await session.execute(select(ScanCount))).scalars().all()
+    rows = (await session.execute(select(UsageCount))).scalars().all()
     counted = sorted((r.target_kind, r.target_id, r.lang, r.channel, r.count) for r in rows)
     assert counted == [("stop", guide.stop.id, "en", "web", 3),
                        ("stop", guide.stop.id, "ko", "app", 1)]
-    today = datetime.now(UTC).date()
+    today = local_day()
     assert {r.day for r in rows} == {today}
+    assert {(r.kind, r.destination_id) for r in rows} == {("scan", guide.destination.id)}
     stats = await scans.scan_statistics(session=session, actor=STAFF,
                                         since=today - timedelta(days=1), until=today,
                                         destination_id=guide.destination.id)
@@ -210,7 +213,7 @@ async def _site_codes(session: AsyncSession, guide: GuideStop, count: int) -> li
 
 
 async def _counted(session: AsyncSession) -> int:
-    return sum((await session.execute(select(ScanCount.count))).scalars().all())
+    return sum((await session.execute(select(UsageCount.count))).scalars().all())
 
 
 async def test_a_tour_group_on_one_wifi_gets_100_scans_answered_within_a_minute(
@@ -267,14 +270,14 @@ async def test_a_scan_costs_one_statement_when_its_address_is_busy(
     guide = await make_guide_stop(session, _store(client))
     assert (await client.get(f"/q/{guide.code}")).status_code == 200
     takes_before = sum("rate_bucket" in s for s in count_statements.limiter)
-    writes_before = sum("scan_count" in s for s in count_statements.statements)
+    writes_before = sum("usage_count" in s for s in count_statements.statements)
     # when one address scans 30 more times
     for _ in range(30):
         assert (await client.get(f"/q/{guide.code}")).status_code == 200
     # then each scan wrote its count once, and the limiter asked the database once per lease
     # (1, 2, 4, 8, then LEASE_TOKENS tokens at a time), not once per scan
     takes = sum("rate_bucket" in s for s in count_statements.limiter) - takes_before
-    writes = sum("scan_count" in s for s in count_statements.statements) - writes_before
+    writes = sum("usage_count" in s for s in count_statements.statements) - writes_before
     assert writes == 30
     assert takes <= 4 + 30 // LEASE_TOKENS + 1, takes
     assert await _counted(session) == 31
