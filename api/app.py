@@ -30,6 +30,7 @@ from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.console.app import Console
 from api.context import Context
+from api.counter_routes import counter_routes
 from api.cursors import Cursors
 from api.db import (
     make_async_engine,
@@ -38,6 +39,8 @@ from api.db import (
     pool_options,
 )
 from api.errors import ApiErrorCode, classify, is_unavailable
+from api.feedback_routes import FeedbackRoutes
+from api.feedback_tokens import FeedbackTokens
 from api.graphql_http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE,
@@ -315,9 +318,16 @@ def create_app(
     graphql.ingest = ingest
     # a limiter's take and a batch of scan counts are one statement: autocommit sessions
     statement_sessions = sessions if read_sessions is None else make_statement_sessions(engine)
+    feedback_tokens = FeedbackTokens.from_secret(settings.auth.secret_key,
+                                                 max_age_s=settings.feedback.form_max_age_s)
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
                   trust_forwarded_for=settings.server.trust_forwarded_for,
-                  statement_sessions=statement_sessions)
+                  statement_sessions=statement_sessions, feedback_tokens=feedback_tokens)
+    feedback = FeedbackRoutes(sessions=sessions, store=store, settings=settings.feedback,
+                              tokens=feedback_tokens,
+                              public_base_url=settings.server.public_base_url,
+                              statement_sessions=statement_sessions,
+                              trust_forwarded_for=settings.server.trust_forwarded_for)
 
     console = Console(sessions=sessions, kit=graphql.auth, secret_key=settings.auth.secret_key,
                       secure_cookies=settings.server.is_production,
@@ -353,6 +363,8 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             *media_routes(store),
             *qr.routes,
+            *feedback.routes,
+            *counter_routes(sessions=sessions),
             *console.routes(),
             *asset_routes(store=store if from_store else None),
             *tour_routes(sessions=sessions, store=store,
@@ -372,5 +384,6 @@ def create_app(
     app.state.sessions = sessions
     app.state.store = store
     app.state.qr = qr
+    app.state.feedback = feedback
     app.state.ingest = ingest
     return app
