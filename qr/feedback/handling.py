@@ -153,5 +153,6 @@ async def purge_contacts(*, session: AsyncSession, now: datetime, retention_days
     result = await session.execute(
         update(Feedback).where(Feedback.contact.is_not(None),
                                Feedback.created_at < now - timedelta(days=retention_days))
-        .values(contact=None, contact_purged_at=now))
+        .values(contact=None, contact_purged_at=now)
+        .execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
