@@ -136,6 +136,17 @@ class Console:
             return False
         return True
 
+    async def staff_view(self, request: Request) -> View | Response:
+        """The view of a page for department staff (editors, admins); else the sign-in form or
+        a refusal."""
+        caller = await self.caller(request)
+        if caller is None:
+            return self.to_sign_in(request)
+        view = self.view(request, caller)
+        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
+            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
+        return view
+
     def to_sign_in(self, request: Request) -> Response:
         """Where a visitor without a sign-in goes: the sign-in form, then back."""
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from accounts.permissions import Role
 from api.console.render import View, page, see_other
 from api.feedback_mail import answer_mail
 from core.errors import DomainError
@@ -48,13 +47,17 @@ class FeedbackViews:
         self.console = console
 
     async def _staff(self, request: Request) -> View | Response:
-        caller = await self.console.caller(request)
-        if caller is None:
-            return self.console.to_sign_in(request)
-        view = self.console.view(request, caller)
-        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
-        return view
+        return await self.console.staff_view(request)
+
+    async def _posted(self, request: Request) -> tuple[View, dict[str, str]] | Response:
+        """A staff member's form with its CSRF token checked, or the answer that refuses it."""
+        view = await self._staff(request)
+        if not isinstance(view, View):
+            return view
+        fields = await self.console.form(request, view)
+        if fields is None:
+            return self.console.refused(view)
+        return view, fields
 
     def _row(self, item: Feedback, now: Any) -> dict[str, Any]:
         return {"id": item.id, "code": item.tracking_code, "category": item.category,
@@ -125,12 +128,10 @@ class FeedbackViews:
 
     async def handle(self, request: Request) -> Response:
         """Moves the status on, assigns, answers; the answer goes to the visitor's e-mail."""
-        view = await self._staff(request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
+        posted = await self._posted(request)
+        if not isinstance(posted, tuple):
+            return posted
+        view, fields = posted
         assert view.actor is not None
         feedback_id = int(request.path_params["id"])
         async with self.console.sessions() as session:
@@ -158,12 +159,10 @@ class FeedbackViews:
 
     async def merge(self, request: Request) -> Response:
         """Merges the item into another of the same site, by its tracking code."""
-        view = await self._staff(request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
+        posted = await self._posted(request)
+        if not isinstance(posted, tuple):
+            return posted
+        view, fields = posted
         assert view.actor is not None
         feedback_id = int(request.path_params["id"])
         async with self.console.sessions() as session:
