@@ -32,4 +32,6 @@ class AuthError(DomainError):
     @property
     def http_status(self) -> int:
         """The HTTP status when the failure ends the request before GraphQL runs."""
+        if self.code == AuthErrorCode.FORBIDDEN:
+            return 403
         return 429 if self.code == AuthErrorCode.LOGIN_THROTTLED else 401

@@ -54,7 +54,9 @@ class RefreshToken(Base):
 
 
 class ApiKey(Base):
-    """A read-only key of a kiosk or partner app, stored only as its SHA-256."""
+    """A key of a kiosk or partner app (scope "read": public data only) or of a site's people
+    counter (scope "counter": posts that site's counts and nothing else), stored only as its
+    SHA-256."""
 
     __tablename__ = "api_key"
 
@@ -63,6 +65,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     scope: Mapped[str] = mapped_column(String(16), default="read")
+    #: The one site a counter key posts counts for (None for other scopes).
+    destination_id: Mapped[int | None] = mapped_column(
+        ForeignKey("destination.id", ondelete="CASCADE"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 

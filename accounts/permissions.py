@@ -14,6 +14,7 @@ class Role(StrEnum):
 
     ANONYMOUS = "anonymous"   # a tourist, a visitor scanning a QR code
     KIOSK = "kiosk"           # a kiosk or partner app with a read-only API key
+    COUNTER = "counter"       # a site's people counter: posts that site's counts, nothing else
     OWNER = "owner"           # a business that owns one or more listings
     EDITOR = "editor"         # department staff
     ADMIN = "admin"           # department staff managing accounts

@@ -30,6 +30,9 @@ from accounts.tokens import (
 from core.capacity import WorkSlots
 from core.time import as_utc
 
+#: API key scopes: public data only, or one site's people counter.
+READ_SCOPE = "read"
+COUNTER_SCOPE = "counter"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 
 
@@ -74,6 +77,11 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     account: Account
+
+
+def is_email(text: str) -> bool:
+    """Whether a text (trimmed) is an e-mail address as accounts accept them."""
+    return bool(_EMAIL.match(text.strip()))
 
 
 def normalize_email(email: str) -> str:
@@ -221,7 +229,8 @@ async def caller_for_session(*, session: AsyncSession, session_id: str, now: dat
 
 
 async def caller_for_api_key(*, session: AsyncSession, key: str) -> Caller:
-    """The read-only kiosk actor of a valid, unrevoked API key."""
+    """The actor of a valid, unrevoked API key: a read-only kiosk, or the people counter of
+    one site (scope "counter": that site's id is its only destination)."""
     prefix = api_key_prefix(key)
     found = None
     if prefix is not None:
@@ -229,19 +238,26 @@ async def caller_for_api_key(*, session: AsyncSession, key: str) -> Caller:
     if found is None or found.revoked_at is not None or not same_digest(found.key_hash,
                                                                         digest(key)):
         raise AuthError(AuthErrorCode.INVALID_API_KEY, "the API key is not valid")
+    if found.scope == COUNTER_SCOPE and found.destination_id is not None:
+        return Caller(actor=Actor(role=Role.COUNTER,
+                                  destination_ids=frozenset({found.destination_id})),
+                      api_key_id=found.id)
     return Caller(actor=Actor(role=Role.KIOSK), api_key_id=found.id)
 
 
-async def create_api_key(*, session: AsyncSession, actor: Actor | None, name: str
-                         ) -> tuple[ApiKey, str]:
-    """A new read-only API key (the key itself is shown once); admins only, or the CLI
-    (actor None); not committed."""
+async def create_api_key(*, session: AsyncSession, actor: Actor | None, name: str,
+                         counter_for: int | None = None) -> tuple[ApiKey, str]:
+    """A new API key (the key itself is shown once): read-only, or with `counter_for` the key
+    of a people counter that posts one site's counts and can do nothing else; admins only, or
+    the CLI (actor None); not committed."""
     if actor is not None:
         require_admin(actor)
     if not 1 <= len(name.strip()) <= 120:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "a key needs a name", field="name")
     key, prefix, key_hash = new_api_key()
-    api_key = ApiKey(name=name.strip(), prefix=prefix, key_hash=key_hash, scope="read")
+    api_key = ApiKey(name=name.strip(), prefix=prefix, key_hash=key_hash,
+                     scope=READ_SCOPE if counter_for is None else COUNTER_SCOPE,
+                     destination_id=counter_for)
     session.add(api_key)
     await session.flush()
     return api_key, key

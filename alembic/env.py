@@ -9,7 +9,9 @@ from sqlalchemy import Connection
 import accounts.models  # noqa: E402,F401,I001
 import geo.listings.models  # noqa: E402,F401
 import geo.models  # noqa: E402,F401
+import geo.occupancy.models  # noqa: E402,F401
 import media.models  # noqa: E402,F401
+import qr.feedback.models  # noqa: E402,F401
 import qr.models  # noqa: E402,F401
 import tours.models  # noqa: E402,F401
 from api.db import make_sync_engine

@@ -30,6 +30,7 @@ from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
 from api.console.app import Console
 from api.context import Context
+from api.counter_routes import counter_routes
 from api.cursors import Cursors
 from api.db import (
     make_async_engine,
@@ -38,6 +39,8 @@ from api.db import (
     pool_options,
 )
 from api.errors import ApiErrorCode, classify, is_unavailable
+from api.feedback_routes import FeedbackRoutes
+from api.feedback_tokens import FeedbackTokens
 from api.graphql_http import (
     CONTENT_TYPES,
     GRAPHQL_RESPONSE,
@@ -318,11 +321,19 @@ def create_app(
     # a limiter's take and a batch of usage counts are one statement: autocommit sessions
     statement_sessions = sessions if read_sessions is None else make_statement_sessions(engine)
     counter = UsageCounter(statement_sessions)  # scans, plays and views share its batches
+    feedback_tokens = FeedbackTokens.from_secret(settings.auth.secret_key,
+                                                 max_age_s=settings.feedback.form_max_age_s)
     qr = QrRoutes(sessions=sessions, store=store, settings=settings.qr,
                   trust_forwarded_for=settings.server.trust_forwarded_for,
-                  statement_sessions=statement_sessions, counter=counter)
+                  statement_sessions=statement_sessions, counter=counter,
+                  feedback_tokens=feedback_tokens)
     plays = PlayRoutes(sessions=sessions, store=store, counter=counter,
                        cache_seconds=settings.qr.cache_seconds)
+    feedback = FeedbackRoutes(sessions=sessions, store=store, settings=settings.feedback,
+                              tokens=feedback_tokens,
+                              public_base_url=settings.server.public_base_url,
+                              statement_sessions=statement_sessions,
+                              trust_forwarded_for=settings.server.trust_forwarded_for)
 
     console = Console(sessions=sessions, kit=graphql.auth, secret_key=settings.auth.secret_key,
                       secure_cookies=settings.server.is_production,
@@ -359,6 +370,8 @@ def create_app(
             *media_routes(store),
             *qr.routes,
             *plays.routes,
+            *feedback.routes,
+            *counter_routes(sessions=sessions),
             *console.routes(),
             *asset_routes(store=store if from_store else None),
             *tour_routes(sessions=sessions, store=store,
@@ -380,5 +393,6 @@ def create_app(
     app.state.store = store
     app.state.qr = qr
     app.state.plays = plays
+    app.state.feedback = feedback
     app.state.ingest = ingest
     return app

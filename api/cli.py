@@ -134,5 +134,14 @@ def _register_panorama_commands() -> None:
 _register_panorama_commands()
 
 
+def _register_feedback_commands() -> None:
+    from api.feedback_cli import feedback_app
+
+    app.add_typer(feedback_app, name="feedback")
+
+
+_register_feedback_commands()
+
+
 if __name__ == "__main__":
     app()

@@ -20,8 +20,10 @@ from accounts.errors import AuthErrorCode
 from core.errors import CoreErrorCode, DomainError
 from geo.errors import GeoErrorCode
 from geo.listings.errors import ListingErrorCode
+from geo.occupancy.errors import OccupancyErrorCode
 from media.errors import MediaErrorCode
 from qr.errors import QrErrorCode
+from qr.feedback.errors import FeedbackErrorCode
 from tours.errors import TourErrorCode
 
 log = logging.getLogger("tourism.api")
@@ -66,7 +68,7 @@ class ApiErrorCode(StrEnum):
 #: listed in the README.
 ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = (
     ApiErrorCode, CoreErrorCode, AuthErrorCode, GeoErrorCode, ListingErrorCode, MediaErrorCode,
-    TourErrorCode, QrErrorCode)
+    TourErrorCode, QrErrorCode, FeedbackErrorCode, OccupancyErrorCode)
 
 
 def error_code_enums() -> list[type[StrEnum]]:

@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from core.time import utcnow
 from geo import service as geo_service
 from geo.listings import service as listing_service
 from geo.models import Destination, OpeningPeriod, Province
+from geo.occupancy import service as occupancy
+from geo.occupancy.service import Crowding
 from media import service as media_service
 from media.models import Panorama
 from qr import service as qr_service
@@ -39,6 +42,7 @@ class Loaders:
     panorama: DataLoader[int, Panorama | None]
     listing_destination: DataLoader[int, Destination | None]  # drafts too: owners and staff
     cover_photo: DataLoader[int, dict[str, Any] | None]  # the public listing's first photo
+    crowding: DataLoader[int, Crowding | None]  # how busy a site is (people counters)
 
 
 def make_loaders(session: AsyncSession) -> Loaders:
@@ -79,6 +83,11 @@ def make_loaders(session: AsyncSession) -> Loaders:
         found = await listing_service.cover_photos(session=session, destination_ids=ids)
         return [found[i] for i in ids]
 
+    async def load_crowding(ids: list[int]) -> list[Crowding | None]:
+        found = await occupancy.crowding_of_destinations(session=session, destination_ids=ids,
+                                                         now=utcnow())
+        return [found[i] for i in ids]
+
     async def load_tours(ids: list[int]) -> list[Tour | None]:
         return await tour_service.get_tours(session=session, ids=ids)
 
@@ -113,4 +122,5 @@ def make_loaders(session: AsyncSession) -> Loaders:
         panorama=DataLoader(load_fn=load_panoramas),
         listing_destination=DataLoader(load_fn=load_listing_destinations),
         cover_photo=DataLoader(load_fn=load_cover_photos),
+        crowding=DataLoader(load_fn=load_crowding),
     )

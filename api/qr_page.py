@@ -137,17 +137,19 @@ def _heading(data: dict[str, Any]) -> tuple[str, str]:
     return str(data["destination"]["name"]), str(data["destination"]["nameLang"])
 
 
-def render_page(page: Page) -> str:
+def render_page(page: Page, *, feedback_token: str = "") -> str:
     """The visitor's page in its language: title, player, transcript, language switch,
     viewpoint, the site's description and tour, the route; each text shown in another
-    language carries its `lang` and a note saying so."""
+    language carries its `lang` and a note saying so; the feedback form when given its
+    signed token (api/feedback_tokens.py)."""
     data, narration = page.data, page.data["narration"]
     heading, heading_lang = _heading(data)
     return render("qr/scan.html", lang=page.lang, data=data, stop=data["stop"],
                   narration=narration, heading=heading, heading_lang=heading_lang,
                   names=LANGUAGE_NAMES, title=f'{heading} – {data["destination"]["name"]}',
                   duration=_duration(narration["durationSeconds"]) if narration else "",
-                  transcript=narration["transcript"].split("\n") if narration else [])
+                  transcript=narration["transcript"].split("\n") if narration else [],
+                  feedback_token=feedback_token)
 
 
 def render_unavailable(chain: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from api.db import StatementSessions
 from api.errors import ApiErrorCode
+from api.feedback_tokens import FeedbackTokens
 from api.qr_page import Page, render_page, render_problem, scan_data
 from api.ratelimit import TokenBuckets, client_address, too_many
 from api.settings import QrSettings
@@ -37,7 +38,7 @@ from qr.usage import UsageKey
 
 log = logging.getLogger("tourism.qr")
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
-       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+       "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 #: Tokens of an address's scan bucket a process takes at once at most, and how long it may
 #: keep them unspent: at most LEASE_TOKENS - 1 of an address's tokens wait in a container.
 LEASE_TOKENS = 10
@@ -88,8 +89,10 @@ class QrRoutes:
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], store: MediaStore,
                  settings: QrSettings | None = None, trust_forwarded_for: bool = False,
                  statement_sessions: StatementSessions | None = None,
-                 counter: UsageCounter | None = None):
+                 counter: UsageCounter | None = None,
+                 feedback_tokens: FeedbackTokens | None = None):
         self.settings = settings or QrSettings()
+        self.feedback_tokens = feedback_tokens
         self.sessions = sessions
         self.store = store
         self.trust_forwarded_for = trust_forwarded_for
@@ -169,5 +172,6 @@ class QrRoutes:
                 resolved.json = json.dumps(page.data, ensure_ascii=False).encode()
             return Response(resolved.json, media_type="application/json", headers=headers)
         if resolved.html is None:
-            resolved.html = render_page(page).encode()
+            resolved.html = render_page(page, feedback_token=self.feedback_tokens.issue(
+                page.data["code"]) if self.feedback_tokens else "").encode()
         return HTMLResponse(resolved.html, headers=headers)

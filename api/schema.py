@@ -23,10 +23,12 @@ from api.errors import error_code_enums, error_codes
 from api.hardening import QueryLimits, limit_rules
 from api.mutations.auth import AuthMutations
 from api.mutations.destinations import DestinationMutations
+from api.mutations.feedback import FeedbackMutations
 from api.mutations.listings import ListingMutations
 from api.mutations.qr import QrMutations
 from api.mutations.tours import TourMutations
 from api.queries.destinations import DestinationQueries
+from api.queries.feedback import FeedbackQueries
 from api.queries.listings import ListingQueries
 from api.queries.qr import QrQueries
 from api.queries.tours import TourQueries
@@ -42,13 +44,13 @@ MAX_TOKENS = 4000
 
 
 @strawberry.type
-class Query(DestinationQueries, QrQueries, TourQueries, ListingQueries):
+class Query(DestinationQueries, QrQueries, TourQueries, ListingQueries, FeedbackQueries):
     """Everything a tourist app, a kiosk or the department's staff can read."""
 
 
 @strawberry.type
 class Mutation(QrMutations, TourMutations, AuthMutations, ListingMutations,
-               DestinationMutations):
+               DestinationMutations, FeedbackMutations):
     """Every change: staff content, uploads, accounts."""
 
 

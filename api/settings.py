@@ -152,6 +152,21 @@ class QrSettings(BaseSettings):
     cache_seconds: float = Field(default=5.0, ge=0)
 
 
+class FeedbackSettings(BaseSettings):
+    """Visitors' feedback, from `TOURISM_FEEDBACK_*` variables: what one client address may
+    send (per hour, with a burst), the sizes accepted, how long a signed form stays valid, and
+    how many days a visitor's contact is kept (then `tourism feedback purge` deletes it)."""
+
+    model_config = _config("TOURISM_FEEDBACK_")
+
+    per_hour: float = Field(default=6.0, gt=0)
+    burst: int = Field(default=5, ge=1)
+    max_text_chars: int = Field(default=2000, ge=100, le=20_000)
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024, le=8 * 1024 * 1024)
+    form_max_age_s: int = Field(default=6 * 3600, ge=60)
+    contact_retention_days: int = Field(default=90, ge=1, le=3650)
+
+
 class MailSettings(BaseSettings):
     """Where the console's e-mails go (invitations, password resets, review decisions):
     `TOURISM_SMTP_HOST`, `_PORT`, `_USERNAME`, `_PASSWORD`, `_FROM`, `_STARTTLS`. Without a
@@ -179,6 +194,7 @@ class Settings(BaseModel):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     qr: QrSettings = Field(default_factory=QrSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     @model_validator(mode="after")
     def _read_secrets_then_refuse_placeholders_in_production(self) -> Settings:

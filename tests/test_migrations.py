@@ -23,6 +23,7 @@ TABLES |= {"media_object", "panorama", "tour", "scene", "hotspot"}
 TABLES |= {"stop", "narration", "qr_code", "usage_count"}
 TABLES |= {"account", "auth_session", "refresh_token", "api_key", "destination_owner",
            "listing_change", "listing_version", "listing_photo", "audit_event"}
+TABLES |= {"feedback", "occupancy_hour"}
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

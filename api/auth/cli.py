@@ -11,10 +11,11 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import service
-from accounts.errors import AuthError
+from accounts.errors import AuthError, AuthErrorCode
 from api.db import make_async_engine, make_session_factory
 from api.settings import get_settings
 from geo.listings import owners
+from geo.service import find_destination
 
 T = TypeVar("T")
 accounts = typer.Typer(help="Accounts of department staff and business owners.",
@@ -66,11 +67,20 @@ def create(
 
 
 @api_keys.command("create")
-def create_key(name: Annotated[str, typer.Option(help="Which kiosk or partner app it is for.")]
-               ) -> None:
-    """Create a read-only API key; it is printed once, keep it."""
+def create_key(name: Annotated[str, typer.Option(help="Which kiosk or partner app it is for.")],
+               counter_for: Annotated[str | None, typer.Option(
+                   help="A people counter's key instead: the slug of the one site it posts "
+                   "counts for (it can do nothing else).")] = None) -> None:
+    """Create a read-only API key (or a site's counter key); it is printed once, keep it."""
     async def work(session: AsyncSession) -> str:
-        _, key = await service.create_api_key(session=session, actor=None, name=name)
+        site = None
+        if counter_for is not None:
+            found = await find_destination(session=session, slug_or_id=counter_for)
+            if found is None:
+                raise AuthError(AuthErrorCode.INVALID_ACCOUNT, f"no site {counter_for!r}")
+            site = found.id
+        _, key = await service.create_api_key(session=session, actor=None, name=name,
+                                              counter_for=site)
         return key
 
     typer.echo(_run(work))

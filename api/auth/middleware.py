@@ -60,7 +60,11 @@ class Authentication:
                                                     account_id=caller.actor.account_id)
                 return replace(caller, actor=replace(caller.actor, destination_ids=owned))
             assert api_key is not None
-            return await caller_for_api_key(session=session, key=api_key.strip())
+            caller = await caller_for_api_key(session=session, key=api_key.strip())
+            if caller.actor.role == Role.COUNTER:  # least privilege: it only posts counts
+                raise AuthError(AuthErrorCode.FORBIDDEN, "a counter key only posts its site's "
+                                "counts, at POST /counters/{site}")
+            return caller
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Adds the caller to the request's state, or answers 401 with the failure's code."""

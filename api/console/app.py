@@ -56,7 +56,16 @@ class Console:
 
     def routes(self) -> list[BaseRoute]:
         """The console's routes, mounted at /console."""
-        from api.console import accounts, destinations, listings, numbers, passwords, qr, review
+        from api.console import (
+            accounts,
+            destinations,
+            feedback,
+            listings,
+            numbers,
+            passwords,
+            qr,
+            review,
+        )
 
         return [Mount("/console", routes=[
             Route("/", self.home, methods=["GET"]),
@@ -71,6 +80,7 @@ class Console:
             *listings.routes(self),
             *qr.routes(self),
             *numbers.routes(self),
+            *feedback.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------
@@ -136,6 +146,17 @@ class Console:
             return False
         return True
 
+    async def staff_view(self, request: Request) -> View | Response:
+        """The view of a page for department staff (editors, admins); else the sign-in form or
+        a refusal."""
+        caller = await self.caller(request)
+        if caller is None:
+            return self.to_sign_in(request)
+        view = self.view(request, caller)
+        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
+            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
+        return view
+
     def to_sign_in(self, request: Request) -> Response:
         """Where a visitor without a sign-in goes: the sign-in form, then back."""
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -151,16 +172,6 @@ class Console:
             log.info("console form refused: CSRF token missing or wrong (%s)", request.url.path)
             return None
         return fields
-
-    async def staff_view(self, request: Request) -> View | Response:
-        """The view of a staff page (editors, admins); else the sign-in form or a refusal."""
-        caller = await self.caller(request)
-        if caller is None:
-            return self.to_sign_in(request)
-        view = self.view(request, caller)
-        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
-        return view
 
     def refused(self, view: View) -> Response:
         """The answer to a form without a valid CSRF token: nothing is done."""

@@ -13,6 +13,7 @@ from api.context import Context
 from api.ratelimit import client_address
 from api.types.account import Account, ApiKeyCreated, AuthPayload
 from api.types.common import int_key, to_global_id
+from geo.errors import GeoError, GeoErrorCode
 
 Info = strawberry.Info[Context, None]
 
@@ -71,10 +72,17 @@ class AuthMutations:
         await info.context.session.commit()
         return True
 
-    @strawberry.mutation(description="A read-only API key for a kiosk or partner app (admins).")
-    async def create_api_key(self, info: Info, name: str) -> ApiKeyCreated:
+    @strawberry.mutation(description="A read-only API key for a kiosk or partner app, or with "
+                         "counterFor the key of one site's people counter (admins).")
+    async def create_api_key(self, info: Info, name: str,
+                             counter_for: strawberry.ID | None = None) -> ApiKeyCreated:
+        site = int_key(counter_for, "Destination") if counter_for else None
+        if site is not None and await info.context.loaders.listing_destination.load(site) is None:
+            raise GeoError(GeoErrorCode.DESTINATION_NOT_FOUND, "no such site",
+                           field="counterFor")
         api_key, key = await auth_service.create_api_key(
-            session=info.context.session, actor=info.context.actor, name=name)
+            session=info.context.session, actor=info.context.actor, name=name,
+            counter_for=site)
         await info.context.session.commit()
         return ApiKeyCreated(id=to_global_id("ApiKey", api_key.id), name=api_key.name, key=key)
 

@@ -15,6 +15,7 @@ from geo import models
 
 if TYPE_CHECKING:
     from api.types.cover import CoverPhoto
+    from api.types.crowding import Crowding
     from api.types.offline import OfflinePack
     from api.types.stop import Stop
     from api.types.tour import Tour
@@ -169,6 +170,15 @@ class Destination(Node):
         from api.types.cover import cover_of
 
         return await cover_of(info, self.model.id)
+
+    @strawberry.field(description="How busy the site is now and by hour of the week, from "
+                      "its people counters; null when none posted in the last 8 weeks.")
+    async def crowding(self, info: Info) -> Annotated[
+            Crowding, strawberry.lazy("api.types.crowding")] | None:
+        from api.types.crowding import Crowding
+
+        found = await info.context.loaders.crowding.load(self.model.id)
+        return Crowding.of(found) if found else None
 
     @strawberry.field(description="Languages the destination's name is written in.")
     def available_languages(self) -> list[str]:

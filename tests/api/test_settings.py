@@ -47,6 +47,13 @@ ENVIRONMENT = {
     "TOURISM_QR_RATE_PER_MINUTE": ("30", ("qr", "rate_per_minute"), 30.0),
     "TOURISM_QR_BURST": ("7", ("qr", "burst"), 7),
     "TOURISM_QR_CACHE_SECONDS": ("0", ("qr", "cache_seconds"), 0.0),
+    "TOURISM_FEEDBACK_PER_HOUR": ("3", ("feedback", "per_hour"), 3.0),
+    "TOURISM_FEEDBACK_BURST": ("2", ("feedback", "burst"), 2),
+    "TOURISM_FEEDBACK_MAX_TEXT_CHARS": ("500", ("feedback", "max_text_chars"), 500),
+    "TOURISM_FEEDBACK_MAX_PHOTO_BYTES": ("1048576", ("feedback", "max_photo_bytes"), 1048576),
+    "TOURISM_FEEDBACK_FORM_MAX_AGE_S": ("600", ("feedback", "form_max_age_s"), 600),
+    "TOURISM_FEEDBACK_CONTACT_RETENTION_DAYS": ("30", ("feedback", "contact_retention_days"),
+                                                30),
 }
 
 
