@@ -33,7 +33,8 @@ IDE_NPM_ASSETS = {
     "react-dom/react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
 }
 #: The app's own files (they change with the app: a short cache).
-OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css", "console.css"})
+OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css", "console.css",
+                        "console-tours.css", "console-panorama.js", "console-scene.js"})
 #: The GraphiQL page's own files (development only).
 IDE_OWN_ASSETS = frozenset({"graphiql-page.js", "graphiql-page.css"})
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}

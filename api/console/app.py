@@ -56,7 +56,7 @@ class Console:
 
     def routes(self) -> list[BaseRoute]:
         """The console's routes, mounted at /console."""
-        from api.console import accounts, destinations, listings, passwords, qr, review
+        from api.console import accounts, destinations, listings, passwords, qr, review, tours
 
         return [Mount("/console", routes=[
             Route("/", self.home, methods=["GET"]),
@@ -70,6 +70,7 @@ class Console:
             *review.routes(self),
             *listings.routes(self),
             *qr.routes(self),
+            *tours.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------
