@@ -3,22 +3,20 @@ panoramas and follow their ingest, add a scene from a READY panorama, reorder th
 delete with a confirmation. Uploads take the one upload flow (media/uploads.py): the page's
 script posts the file straight to the store's presigned POST with a progress bar; without
 JavaScript the console receives a small file itself and hands it to the same flow (a pending
-upload, the store, the claim, the tiler). The scene page (placing hotspots in the viewer) is
-api/console/tour_scenes.py."""
+upload, the store, the claim, the tiler: api/console/tour_uploads.py). The scene page
+(placing hotspots in the viewer) is api/console/tour_scenes.py."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.permissions import Role
-from api.console.guard import CSRF_FIELD
-from api.console.render import View, headers, page, see_other
+from api.console.render import View, page, see_other
 from api.console.words import N_
 from core.errors import DomainError
 from core.language import pick_text
@@ -26,7 +24,6 @@ from geo.geometry import GeoPoint
 from geo.service import get_destination
 from media import service as media_service
 from media.models import Panorama
-from media.store import MediaStore
 from tours import service as tour_service
 from tours import tour_edits
 from tours.models import Tour
@@ -34,9 +31,10 @@ from tours.models import Tour
 if TYPE_CHECKING:
     from api.console.app import Console
 
-#: The largest panorama the console receives itself (a form posted without JavaScript; an
-#: API Gateway request carries at most 6 MB). With JavaScript the file goes to the store.
-MAX_DIRECT_BYTES = 4 * 1024 * 1024
+#: The largest panorama the console receives itself, in MB (a form posted without
+#: JavaScript; an API Gateway request carries at most 6 MB). With JavaScript the file goes
+#: straight to the store.
+MAX_DIRECT_MB = 4
 #: The words of a panorama's ingest status.
 STATUS_WORDS = {"pending": N_("Being tiled"), "ready": N_("Ready"), "failed": N_("Failed")}
 _TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -83,7 +81,7 @@ def not_found(view: View) -> Response:
 
 def routes(console: Console) -> list[Route]:
     """The routes of the tours section (and of its scenes' pages)."""
-    from api.console import tour_scenes
+    from api.console import tour_scenes, tour_uploads
 
     views = TourViews(console)
     return [Route("/destinations/{id:int}/tours", views.index, methods=["GET"]),
@@ -92,10 +90,7 @@ def routes(console: Console) -> list[Route]:
             Route("/tours/{id:int}", views.change, methods=["POST"]),
             Route("/tours/{id:int}/delete", views.confirm_delete, methods=["GET"]),
             Route("/tours/{id:int}/delete", views.delete, methods=["POST"]),
-            Route("/tours/{id:int}/upload", views.request_upload, methods=["POST"]),
-            Route("/tours/{id:int}/panoramas", views.add_panorama, methods=["POST"]),
-            Route("/tours/{id:int}/panorama-file", views.receive_file, methods=["POST"]),
-            Route("/panoramas/{id:int}", views.panorama_status, methods=["GET"]),
+            *tour_uploads.routes(console, views),
             *tour_scenes.routes(console)]
 
 
@@ -156,7 +151,7 @@ class TourViews:
             await session.commit()
             return see_other(view, f"/console/tours/{tour.id}")
 
-    async def _tour_page(self, view: View, tour: Tour, session: Any, *,
+    async def tour_page(self, view: View, tour: Tour, session: Any, *,
                          error: str | None = None, status: int = 200) -> Response:
         assert view.actor is not None
         chain = self._chain(view)
@@ -175,7 +170,7 @@ class TourViews:
                     panoramas=[self._panorama(p) for p in waiting],
                     ready=[p for p in waiting if p.ready], status_words=STATUS_WORDS,
                     languages_of_text=text_languages(view, tour.title),
-                    max_direct_mb=MAX_DIRECT_BYTES // (1024 * 1024),
+                    max_direct_mb=MAX_DIRECT_MB,
                     destination_id=tour.destination_id)
 
     @staticmethod
@@ -195,7 +190,7 @@ class TourViews:
                                                  tour_id=int(request.path_params["id"]))
             except DomainError:
                 return not_found(view)
-            return await self._tour_page(view, tour, session)
+            return await self.tour_page(view, tour, session)
 
     async def change(self, request: Request) -> Response:
         """Saves the titles, adds a scene from a panorama or moves one; a refusal writes
@@ -242,7 +237,7 @@ class TourViews:
             except DomainError as exc:
                 await session.rollback()
                 tour = await tour_edits.get_tour(session=session, actor=actor, tour_id=tour_id)
-                return await self._tour_page(view, tour, session, error=exc.message,
+                return await self.tour_page(view, tour, session, error=exc.message,
                                              status=400)
             await session.commit()
         return see_other(view, f"/console/tours/{tour_id}?saved={action}")
@@ -285,130 +280,6 @@ class TourViews:
             await session.commit()
         return see_other(view, f"/console/destinations/{destination_id}/tours?deleted=1")
 
-    # -- panoramas: the one upload flow -------------------------------------------------------
-    def _json(self, view: View, body: dict[str, Any], status: int = 200) -> JSONResponse:
-        return JSONResponse(body, status_code=status, headers=dict(headers(view)))
-
-    def _refusal(self, view: View, exc: DomainError) -> JSONResponse:
-        return self._json(view, {"code": str(exc.code), "message": exc.message}, 400)
-
-    async def request_upload(self, request: Request) -> Response:
-        """A presigned POST for one panorama (the page's script sends the file there)."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
-        assert view.actor is not None
-        async with self.console.sessions() as session:
-            try:
-                issued = await media_service.request_panorama_upload(
-                    session=session, store=self.console.store, actor=view.actor,
-                    content_type=fields.get("content_type", ""))
-            except DomainError as exc:
-                return self._refusal(view, exc)
-            await session.commit()
-        return self._json(view, {"url": issued.url, "fields": issued.fields, "key": issued.key,
-                                 "maxBytes": issued.max_bytes})
-
-    async def _record(self, request: Request, view: View, key: str) -> Panorama:
-        """The PENDING panorama of an upload, committed, its ingest queued (the local
-        server tiles in-process; on Lambda the store's event starts the tiler)."""
-        assert view.actor is not None
-        async with self.console.sessions() as session:
-            panorama, created = await media_service.add_panorama_from_upload(
-                session=session, store=self.console.store, actor=view.actor, key=key)
-            await session.commit()
-        worker = getattr(request.app.state, "ingest", None)
-        if created and worker is not None:
-            worker.submit(key)
-        return panorama
-
-    async def add_panorama(self, request: Request) -> Response:
-        """Records the panorama the script uploaded; JSON with where to follow its ingest."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
-        try:
-            panorama = await self._record(request, view, fields.get("key", ""))
-        except DomainError as exc:
-            return self._refusal(view, exc)
-        return self._json(view, {"id": panorama.id, "status": panorama.status,
-                                 "statusUrl": f"/console/panoramas/{panorama.id}"})
-
-    async def receive_file(self, request: Request) -> Response:
-        """A panorama posted without JavaScript (at most MAX_DIRECT_BYTES): put under a
-        pending upload's key, then recorded as the script's upload is."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        tour_id = int(request.path_params["id"])
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > MAX_DIRECT_BYTES + 64 * 1024:
-            return await self._refused_file(view, tour_id, view.gettext(
-                "Without JavaScript, send a file of at most {mb} MB.",
-                mb=MAX_DIRECT_BYTES // (1024 * 1024)), 413)
-        async with request.form(max_files=1, max_fields=4) as form:
-            token, upload = form.get(CSRF_FIELD), form.get("file")
-            if not self.console.signer.csrf_ok(request, token if isinstance(token, str)
-                                               else None):
-                return self.console.refused(view)
-            if upload is None or isinstance(upload, str):
-                return await self._refused_file(view, tour_id,
-                                                view.gettext("Choose a file first."), 400)
-            data = await upload.read(MAX_DIRECT_BYTES + 1)
-            content_type = upload.content_type or ""
-        if len(data) > MAX_DIRECT_BYTES:
-            return await self._refused_file(view, tour_id, view.gettext(
-                "Without JavaScript, send a file of at most {mb} MB.",
-                mb=MAX_DIRECT_BYTES // (1024 * 1024)), 413)
-        assert view.actor is not None
-        try:
-            async with self.console.sessions() as session:
-                issued = await media_service.request_panorama_upload(
-                    session=session, store=self.console.store, actor=view.actor,
-                    content_type=content_type)
-                await session.commit()
-            await asyncio.to_thread(_put, self.console.store, issued.key, data, content_type)
-            await self._record(request, view, issued.key)
-        except DomainError as exc:
-            return await self._refused_file(view, tour_id, exc.message, 400)
-        return see_other(view, f"/console/tours/{tour_id}?saved=upload#panoramas")
-
-    async def _refused_file(self, view: View, tour_id: int, message: str, status: int
-                            ) -> Response:
-        assert view.actor is not None
-        async with self.console.sessions() as session:
-            try:
-                tour = await tour_edits.get_tour(session=session, actor=view.actor,
-                                                 tour_id=tour_id)
-            except DomainError:
-                return not_found(view)
-            return await self._tour_page(view, tour, session, status=status,
-                                         error=message)
-
-    async def panorama_status(self, request: Request) -> Response:
-        """A panorama's ingest status, for the page's script to follow."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        async with self.console.sessions() as session:
-            (found,) = await media_service.get_panoramas(session=session,
-                                                         ids=[int(request.path_params["id"])])
-        if found is None:
-            return self._json(view, {"code": "PANORAMA_NOT_FOUND"}, 404)
-        return self._json(view, {"id": found.id, "status": found.status,
-                                 "failure": found.failure,
-                                 "words": view.gettext(STATUS_WORDS.get(found.status, ""))})
-
 
 def _id(value: str | None) -> int:
     return int(value) if value and value.isdigit() and len(value) < 12 else 0
-
-
-def _put(store: MediaStore, key: str, data: bytes, content_type: str) -> None:
-    store.put(key, data, content_type)

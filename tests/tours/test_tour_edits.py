@@ -199,3 +199,52 @@ async def test_only_staff_edit_tours(session: AsyncSession, small: SmallTour,
         with pytest.raises((PermissionDenied, AuthenticationRequired)):
             await attempt()
     assert await _rows(session) == before
+
+
+EDITS = """
+mutation($tour: ID!, $one: ID!, $two: ID!, $spot: ID!) {
+  updateTour(id: $tour, title: [{lang: "vi", text: "Chùa Bà"}]) { id title }
+  updateScene(input: {id: $one, yaw: 30, northOffset: -15}) { id }
+  moveScene(id: $two, by: -1) { id }
+  updateHotspot(input: {id: $spot, yaw: 12, pitch: -3, targetSceneId: $two}) { id }
+}"""
+BAD_ANGLE = """mutation($spot: ID!, $two: ID!) {
+  updateHotspot(input: {id: $spot, yaw: 200, pitch: 0, targetSceneId: $two}) { id } }"""
+REMOVALS = """
+mutation($tour: ID!, $one: ID!, $spot: ID!) {
+  deleteHotspot(id: $spot)
+  deleteScene(id: $one)
+  deleteTour(id: $tour)
+}"""
+
+
+async def test_the_graphql_api_has_the_same_edits(
+        client: Any, session: AsyncSession, small: SmallTour) -> None:
+    from api.types.common import to_global_id
+    from tests.conftest import graphql
+
+    editor = await add_person(session, "editor")
+    owner = await add_person(session, "owner")
+    (one, two), tour = [s.id for s in small.scenes], small.tour.id
+    spot = await session.scalar(select(Hotspot.id).where(Hotspot.scene_id == one))
+    ids = {"tour": to_global_id("Tour", tour), "one": to_global_id("Scene", one),
+           "two": to_global_id("Scene", two), "spot": to_global_id("Hotspot", spot or 0)}
+    refused = await graphql(client, EDITS, ids, headers=owner.headers)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+    before = await _rows(session)
+    bad = await graphql(client, BAD_ANGLE, {"spot": ids["spot"], "two": ids["two"]},
+                        headers=editor.headers)
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_ANGLE", bad
+    assert await _rows(session) == before
+    done = await graphql(client, EDITS, ids, headers=editor.headers)
+    assert "errors" not in done, done
+    assert done["data"]["updateTour"]["title"] == "Chùa Bà"
+    assert [s["id"] for s in done["data"]["moveScene"]] == [ids["two"], ids["one"]]
+    assert tuple((await session.execute(select(Hotspot.yaw, Hotspot.pitch).where(
+        Hotspot.id == spot))).one()) == (12, -3)
+    gone = await graphql(client, REMOVALS, {k: ids[k] for k in ("tour", "one", "spot")},
+                         headers=editor.headers)
+    assert gone["data"] == {"deleteHotspot": ids["spot"], "deleteScene": ids["one"],
+                            "deleteTour": ids["tour"]}, gone
+    assert await session.scalar(select(func.count()).select_from(Tour).where(
+        Tour.id == tour)) == 0
