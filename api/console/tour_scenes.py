@@ -12,7 +12,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.console.render import View, page, see_other
-from api.console.tours import STATUS_WORDS, not_found, number, staff_view, text_languages, texts_of
+from api.console.tours import (
+    STATUS_WORDS,
+    Posted,
+    not_found,
+    number,
+    staff_form,
+    staff_view,
+    text_languages,
+    texts_of,
+)
 from api.types.common import to_global_id
 from core.errors import DomainError
 from core.language import pick_text
@@ -128,12 +137,10 @@ class SceneViews:
     async def change(self, request: Request) -> Response:
         """Saves the scene's titles and view, or adds, moves or edits a hotspot; a refusal
         shows the page again with its message and writes nothing."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view, fields = posted
         assert view.actor is not None
         actor, scene_id, action = view.actor, int(request.path_params["id"]), fields.get("action")
         async with self.console.sessions() as session:
@@ -200,11 +207,10 @@ class SceneViews:
 
     async def delete(self, request: Request) -> Response:
         """Deletes a scene (after its confirmation page)."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        if await self.console.form(request, view) is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view = posted.view
         assert view.actor is not None
         async with self.console.sessions() as session:
             scene = await self._found(view, session, int(request.path_params["id"]))
@@ -240,11 +246,10 @@ class SceneViews:
 
     async def delete_hotspot(self, request: Request) -> Response:
         """Deletes a hotspot (after its confirmation page)."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        if await self.console.form(request, view) is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view = posted.view
         assert view.actor is not None
         async with self.console.sessions() as session:
             found = await self._hotspot_scene(view, session, int(request.path_params["id"]))

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from api.console.guard import CSRF_FIELD
 from api.console.render import View, headers, see_other
-from api.console.tours import MAX_DIRECT_MB, STATUS_WORDS, not_found, staff_view
+from api.console.tours import MAX_DIRECT_MB, STATUS_WORDS, Posted, not_found, staff_form, staff_view
 from core.errors import DomainError
 from media import service as media_service
 from media.models import Panorama
@@ -55,12 +55,10 @@ class UploadViews:
 
     async def request_upload(self, request: Request) -> Response:
         """A presigned POST for one panorama (the page's script sends the file there)."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view, fields = posted
         assert view.actor is not None
         async with self.console.sessions() as session:
             try:

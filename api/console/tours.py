@@ -9,7 +9,7 @@ upload, the store, the claim, the tiler: api/console/tour_uploads.py). The scene
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -74,6 +74,24 @@ async def staff_view(console: Console, request: Request) -> View | Response:
     return view
 
 
+class Posted(NamedTuple):
+    """A staff member's form whose CSRF token holds."""
+
+    view: View
+    fields: dict[str, str]
+
+
+async def staff_form(console: Console, request: Request) -> Posted | Response:
+    """A staff member's posted form, or the answer for anybody else or a bad token."""
+    view = await staff_view(console, request)
+    if not isinstance(view, View):
+        return view
+    fields = await console.form(request, view)
+    if fields is None:
+        return console.refused(view)
+    return Posted(view, fields)
+
+
 def not_found(view: View) -> Response:
     """The page of something that is not there."""
     return page(view, "not_found.html", status=404, title=view.gettext("Not found"))
@@ -132,12 +150,10 @@ class TourViews:
     async def create(self, request: Request) -> Response:
         """Creates a tour of the destination; a refusal shows the form again, writing
         nothing."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view, fields = posted
         assert view.actor is not None
         async with self.console.sessions() as session:
             try:
@@ -195,12 +211,10 @@ class TourViews:
     async def change(self, request: Request) -> Response:
         """Saves the titles, adds a scene from a panorama or moves one; a refusal writes
         nothing."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view, fields = posted
         assert view.actor is not None
         actor, tour_id, action = view.actor, int(request.path_params["id"]), fields.get("action")
         async with self.console.sessions() as session:
@@ -263,11 +277,10 @@ class TourViews:
 
     async def delete(self, request: Request) -> Response:
         """Deletes a tour (after its confirmation page)."""
-        view = await staff_view(self.console, request)
-        if not isinstance(view, View):
-            return view
-        if await self.console.form(request, view) is None:
-            return self.console.refused(view)
+        posted = await staff_form(self.console, request)
+        if not isinstance(posted, Posted):
+            return posted
+        view = posted.view
         assert view.actor is not None
         async with self.console.sessions() as session:
             try:

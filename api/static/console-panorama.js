@@ -2,7 +2,8 @@
    the file to the console) is sent in three steps instead: a presigned POST is asked for, the
    file goes straight to the store with XMLHttpRequest (its upload progress events fill the
    bar), the upload is recorded as a PENDING panorama; then its ingest status is polled until
-   it is READY or FAILED, and the page is shown again. */
+   it is READY or FAILED, and the page is shown again. A store the browser cannot reach (a
+   bucket without CORS for the console) falls back to the form's own post for a small file. */
 (function () {
   'use strict';
   var form = document.getElementById('panorama-upload');
@@ -73,6 +74,10 @@
       .then(function (key) { return post(form.dataset.register, { key: key }); })
       .then(function (panorama) { form.setAttribute('data-panorama', panorama.id); return follow(panorama.statusUrl); })
       .catch(function (error) {
+        if (error.message === 'network' && file.size <= Number(form.dataset.directMax)) {
+          form.submit(); // the store cannot be reached from here: the console takes the file
+          return;
+        }
         say(form.dataset.failed + ' ' + error.message);
         form.setAttribute('data-ingest', 'refused');
         form.querySelector('button[type=submit]').disabled = false;
