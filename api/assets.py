@@ -34,7 +34,8 @@ IDE_NPM_ASSETS = {
 }
 #: The app's own files (they change with the app: a short cache).
 OWN_ASSETS = frozenset({"tour-viewer.js", "tour-viewer.css", "qr-page.css", "console.css",
-                        "console-upload.js"})
+                        "console-upload.js", "console-tours.css", "console-panorama.js",
+                        "console-scene.js"})
 #: The GraphiQL page's own files (development only).
 IDE_OWN_ASSETS = frozenset({"graphiql-page.js", "graphiql-page.css"})
 MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}

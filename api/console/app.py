@@ -65,6 +65,7 @@ class Console:
             passwords,
             qr,
             review,
+            tours,
         )
 
         return [Mount("/console", routes=[
@@ -81,6 +82,7 @@ class Console:
             *qr.routes(self),
             *numbers.routes(self),
             *feedback.routes(self),
+            *tours.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from api.types.tour import Hotspot, Panorama, Scene, Tour
 from api.types.uploads import PresignedUpload
 from media import service as media_service
 from tours import service as tour_service
+from tours import tour_edits
 
 Info = strawberry.Info[Context, None]
 
@@ -44,6 +45,27 @@ class AddHotspotInput:
     target_yaw: float | None = None
     target_pitch: float | None = None
     stop_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateSceneInput:
+    id: strawberry.ID
+    title: list[TextInput] | None = None
+    yaw: float | None = None
+    pitch: float | None = None
+    hfov: float | None = None
+    north_offset: float | None = None
+
+
+@strawberry.input
+class UpdateHotspotInput:
+    id: strawberry.ID
+    yaw: float
+    pitch: float
+    text: list[TextInput] | None = None
+    target_scene_id: strawberry.ID | None = None
+    target_yaw: float | None = None
+    target_pitch: float | None = None
 
 
 @strawberry.type
@@ -111,3 +133,76 @@ class TourMutations:
             stop_id=int_key(input.stop_id, "Stop") if input.stop_id else None)
         await info.context.session.commit()
         return Hotspot(model=hotspot, chain=info.context.chain(None))
+
+    @strawberry.mutation(description="Changes a tour's texts (whole documents: a language "
+                         "left out is removed; a list not given is left as it is).")
+    async def update_tour(self, info: Info, id: strawberry.ID,
+                          title: list[TextInput] | None = None,
+                          description: list[TextInput] | None = None) -> Tour:
+        tour = await tour_edits.update_tour(
+            session=info.context.session, actor=info.context.actor,
+            tour_id=int_key(id, "Tour"),
+            title=_texts(title) if title is not None else None,
+            description=_texts(description) if description is not None else None,
+            now=info.context.now)
+        await info.context.session.commit()
+        return Tour.from_model(tour, info.context.chain(None))
+
+    @strawberry.mutation(description="Deletes a tour with its scenes and hotspots (the "
+                         "panoramas stay); gives its id.")
+    async def delete_tour(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await tour_edits.delete_tour(session=info.context.session, actor=info.context.actor,
+                                     tour_id=int_key(id, "Tour"), now=info.context.now)
+        await info.context.session.commit()
+        return id
+
+    @strawberry.mutation(description="Changes a scene's titles, initial view (yaw, pitch, "
+                         "hfov in degrees) or north offset; what is not given stays.")
+    async def update_scene(self, info: Info, input: UpdateSceneInput) -> Scene:
+        scene = await tour_edits.update_scene(
+            session=info.context.session, actor=info.context.actor,
+            scene_id=int_key(input.id, "Scene"), edit=tour_edits.SceneEdit(
+                title=_texts(input.title) if input.title is not None else None,
+                yaw=input.yaw, pitch=input.pitch, hfov=input.hfov,
+                north_offset=input.north_offset), now=info.context.now)
+        await info.context.session.commit()
+        return Scene.from_model(scene, info.context.chain(None))
+
+    @strawberry.mutation(description="Moves a scene one place earlier (by: -1) or later "
+                         "(by: 1) in its tour; gives the tour's scenes in their new order.")
+    async def move_scene(self, info: Info, id: strawberry.ID, by: int) -> list[Scene]:
+        scenes = await tour_edits.move_scene(
+            session=info.context.session, actor=info.context.actor,
+            scene_id=int_key(id, "Scene"), by=by, now=info.context.now)
+        await info.context.session.commit()
+        return [Scene.from_model(s, info.context.chain(None)) for s in scenes]
+
+    @strawberry.mutation(description="Deletes a scene, its hotspots and the links to it; "
+                         "gives its id.")
+    async def delete_scene(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await tour_edits.delete_scene(session=info.context.session, actor=info.context.actor,
+                                      scene_id=int_key(id, "Scene"), now=info.context.now)
+        await info.context.session.commit()
+        return id
+
+    @strawberry.mutation(description="Moves a hotspot or changes what it says or leads to "
+                         "(its kind stays); every field is given, as for addHotspot.")
+    async def update_hotspot(self, info: Info, input: UpdateHotspotInput) -> Hotspot:
+        hotspot = await tour_edits.update_hotspot(
+            session=info.context.session, actor=info.context.actor,
+            hotspot_id=int_key(input.id, "Hotspot"), edit=tour_edits.HotspotEdit(
+                yaw=input.yaw, pitch=input.pitch, text=_texts(input.text) or None,
+                target_scene_id=int_key(input.target_scene_id, "Scene")
+                if input.target_scene_id else None,
+                target_yaw=input.target_yaw, target_pitch=input.target_pitch),
+            now=info.context.now)
+        await info.context.session.commit()
+        return Hotspot(model=hotspot, chain=info.context.chain(None))
+
+    @strawberry.mutation(description="Deletes a hotspot; gives its id.")
+    async def delete_hotspot(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        await tour_edits.delete_hotspot(session=info.context.session,
+                                        actor=info.context.actor,
+                                        hotspot_id=int_key(id, "Hotspot"), now=info.context.now)
+        await info.context.session.commit()
+        return id
