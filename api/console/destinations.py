@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from accounts.permissions import Role
 from api.console.hours_form import (
     closures_document,
     closures_text,
@@ -93,18 +92,9 @@ class DestinationViews:
     def __init__(self, console: Console):
         self.console = console
 
-    async def _staff(self, request: Request) -> View | Response:
-        caller = await self.console.caller(request)
-        if caller is None:
-            return self.console.to_sign_in(request)
-        view = self.console.view(request, caller)
-        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
-        return view
-
     async def index(self, request: Request) -> Response:
         """Destinations, drafts included, searched by name and filtered by status/category."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         text = request.query_params.get("q", "").strip()[:200]
@@ -181,7 +171,7 @@ class DestinationViews:
 
     async def new_form(self, request: Request) -> Response:
         """The form of a new destination."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         return await self._form(view, destination=None, values={})
@@ -189,7 +179,7 @@ class DestinationViews:
     async def create(self, request: Request) -> Response:
         """Creates a draft destination from the form; a refusal shows the form again, with
         the message on its field, and writes nothing."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)
@@ -223,7 +213,7 @@ class DestinationViews:
                         status: int = 200) -> Response:
         """A destination's form: texts per language side by side, place, category, opening
         hours and closures, cover photo (a photo just uploaded is chosen)."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -242,7 +232,7 @@ class DestinationViews:
 
     async def update(self, request: Request) -> Response:
         """Saves the form of a destination; a refusal writes nothing."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)
@@ -295,7 +285,7 @@ class DestinationViews:
     async def upload_photo(self, request: Request) -> Response:
         """Adds a photo to a destination's listing and chooses it as the cover on the form
         (saved with it); a refused photo shows the form with a readable message."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         destination_id = int(request.path_params["id"])
@@ -309,7 +299,7 @@ class DestinationViews:
 
     async def publish(self, request: Request) -> Response:
         """Publishes a destination, or takes it back to a draft."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)

@@ -45,12 +45,9 @@ class FeedbackViews:
     def __init__(self, console: Console):
         self.console = console
 
-    async def _staff(self, request: Request) -> View | Response:
-        return await self.console.staff_view(request)
-
     async def _posted(self, request: Request) -> tuple[View, dict[str, str]] | Response:
         """A staff member's form with its CSRF token checked, or the answer that refuses it."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)
@@ -67,7 +64,7 @@ class FeedbackViews:
 
     async def sites(self, request: Request) -> Response:
         """Every site with feedback: open and overdue items."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -84,7 +81,7 @@ class FeedbackViews:
 
     async def site(self, request: Request) -> Response:
         """A site's items: open ones by target time (overdue flagged), then the closed."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -104,7 +101,7 @@ class FeedbackViews:
     async def detail(self, request: Request, *, error: DomainError | None = None,
                      status: int = 200, notice: str | None = None) -> Response:
         """One item: the visitor's text, photo and contact, and the forms that handle it."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from accounts.permissions import Role
 from api.console.render import View, headers, page, see_other
 from core.errors import DomainError
 from core.language import pick_text
@@ -47,15 +46,6 @@ class QrViews:
 
     def __init__(self, console: Console):
         self.console = console
-
-    async def _staff(self, request: Request) -> View | Response:
-        caller = await self.console.caller(request)
-        if caller is None:
-            return self.console.to_sign_in(request)
-        view = self.console.view(request, caller)
-        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
-        return view
 
     async def _targets(self, session: Any, destination_id: int, lang: str
                        ) -> list[dict[str, Any]]:
@@ -96,7 +86,7 @@ class QrViews:
     async def index(self, request: Request, *, error: DomainError | None = None,
                     status: int = 200) -> Response:
         """A destination's targets and codes."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         destination_id = int(request.path_params["id"])
@@ -110,7 +100,7 @@ class QrViews:
 
     async def change(self, request: Request) -> Response:
         """Creates, retargets, enables or disables a code; a refusal writes nothing."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)
@@ -147,7 +137,7 @@ class QrViews:
 
     async def sheet(self, request: Request) -> Response:
         """Prints the destination's sheet of labels (PDF) and opens it."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         if await self.console.form(request, view) is None:

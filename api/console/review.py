@@ -11,7 +11,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from accounts.models import Account
-from accounts.permissions import Role
 from api.console.render import View, page, see_other
 from core.errors import DomainError
 from core.language import pick_text
@@ -54,18 +53,9 @@ class ReviewViews:
     def __init__(self, console: Console):
         self.console = console
 
-    async def _staff(self, request: Request) -> View | Response:
-        caller = await self.console.caller(request)
-        if caller is None:
-            return self.console.to_sign_in(request)
-        view = self.console.view(request, caller)
-        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
-            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
-        return view
-
     async def queue(self, request: Request) -> Response:
         """Pending changes, oldest first."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -86,7 +76,7 @@ class ReviewViews:
     async def detail(self, request: Request, *, error: DomainError | None = None,
                      status: int = 200) -> Response:
         """One change: before and after, field by field."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -108,7 +98,7 @@ class ReviewViews:
 
     async def decide(self, request: Request) -> Response:
         """Approves or rejects (with a reason) a change; the proposer is told by e-mail."""
-        view = await self._staff(request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)

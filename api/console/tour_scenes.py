@@ -18,7 +18,6 @@ from api.console.tours import (
     not_found,
     number,
     staff_form,
-    staff_view,
     text_languages,
     texts_of,
 )
@@ -125,7 +124,7 @@ class SceneViews:
 
     async def scene(self, request: Request) -> Response:
         """A scene: the viewer, its titles and view, its hotspots."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         async with self.console.sessions() as session:
@@ -191,7 +190,7 @@ class SceneViews:
 
     async def confirm_delete(self, request: Request) -> Response:
         """Asks before a scene is deleted."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         async with self.console.sessions() as session:
@@ -231,7 +230,7 @@ class SceneViews:
 
     async def confirm_hotspot_delete(self, request: Request) -> Response:
         """Asks before a hotspot is deleted."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         async with self.console.sessions() as session:

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from api.console.guard import CSRF_FIELD
 from api.console.render import View, headers, see_other
-from api.console.tours import MAX_DIRECT_MB, STATUS_WORDS, Posted, not_found, staff_form, staff_view
+from api.console.tours import MAX_DIRECT_MB, STATUS_WORDS, Posted, not_found, staff_form
 from core.errors import DomainError
 from media import service as media_service
 from media.models import Panorama
@@ -86,7 +86,7 @@ class UploadViews:
 
     async def add_panorama(self, request: Request) -> Response:
         """Records the panorama the script uploaded; JSON with where to follow its ingest."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         fields = await self.console.form(request, view)
@@ -102,7 +102,7 @@ class UploadViews:
     async def receive_file(self, request: Request) -> Response:
         """A panorama posted without JavaScript (at most MAX_DIRECT_BYTES): put under a
         pending upload's key, then recorded as the script's upload is."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         tour_id = int(request.path_params["id"])
@@ -152,7 +152,7 @@ class UploadViews:
 
     async def panorama_status(self, request: Request) -> Response:
         """A panorama's ingest status, for the page's script to follow."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         async with self.console.sessions() as session:

@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from accounts.permissions import Role
 from api.console.render import View, page, see_other
 from api.console.words import N_
 from core.errors import DomainError
@@ -63,17 +62,6 @@ def number(value: str | None) -> float | None:
         return float("nan")
 
 
-async def staff_view(console: Console, request: Request) -> View | Response:
-    """The view of a staff member, or the answer for anybody else."""
-    caller = await console.caller(request)
-    if caller is None:
-        return console.to_sign_in(request)
-    view = console.view(request, caller)
-    if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
-        return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
-    return view
-
-
 class Posted(NamedTuple):
     """A staff member's form whose CSRF token holds."""
 
@@ -83,7 +71,7 @@ class Posted(NamedTuple):
 
 async def staff_form(console: Console, request: Request) -> Posted | Response:
     """A staff member's posted form, or the answer for anybody else or a bad token."""
-    view = await staff_view(console, request)
+    view = await console.staff_view(request)
     if not isinstance(view, View):
         return view
     fields = await console.form(request, view)
@@ -124,7 +112,7 @@ class TourViews:
     async def index(self, request: Request, *, error: DomainError | None = None,
                     values: dict[str, str] | None = None, status: int = 200) -> Response:
         """A destination's tours and the form of a new one."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -196,7 +184,7 @@ class TourViews:
 
     async def tour(self, request: Request) -> Response:
         """A tour: its titles, its scenes in order, the panoramas waiting for a scene."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
@@ -258,7 +246,7 @@ class TourViews:
 
     async def confirm_delete(self, request: Request) -> Response:
         """Asks before a tour is deleted."""
-        view = await staff_view(self.console, request)
+        view = await self.console.staff_view(request)
         if not isinstance(view, View):
             return view
         assert view.actor is not None
