@@ -24,7 +24,7 @@ from starlette.routing import Route
 from api.db import StatementSessions
 from api.errors import ApiErrorCode
 from api.qr_page import Page, render_page, render_problem, scan_data
-from api.ratelimit import TokenBuckets, client_address, too_many
+from api.ratelimit import LEASE_SECONDS, LEASE_TOKENS, TokenBuckets, client_address, too_many
 from api.scan_counter import ScanCounter
 from api.settings import QrSettings
 from core.language import APP_LANGUAGE_HEADER, request_chain
@@ -37,10 +37,6 @@ from qr.service import resolve_scan
 log = logging.getLogger("tourism.qr")
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-#: Tokens of an address's scan bucket a process takes at once at most, and how long it may
-#: keep them unspent: at most LEASE_TOKENS - 1 of an address's tokens wait in a container.
-LEASE_TOKENS = 10
-LEASE_SECONDS = 5.0
 
 
 @dataclass(slots=True)

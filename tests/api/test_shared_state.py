@@ -29,7 +29,7 @@ from sqlalchemy.pool import NullPool
 
 from api.app import create_app
 from api.db import make_async_engine
-from api.qr_routes import LEASE_SECONDS, LEASE_TOKENS
+from api.ratelimit import LEASE_SECONDS, LEASE_TOKENS
 from api.settings import (
     AuthSettings,
     DatabaseSettings,
