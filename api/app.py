@@ -104,7 +104,8 @@ class GraphQLApp(GraphQL[Context, None]):
                  store: MediaStore,
                  read_sessions: async_sessionmaker[AsyncSession] | None = None):
         super().__init__(
-            build_schema(production=settings.server.is_production),
+            build_schema(production=settings.server.is_production,
+                         fast_path=settings.server.graphql_fast_path),
             graphql_ide=None if settings.server.is_production else "graphiql",
             allow_queries_via_get=True,
         )

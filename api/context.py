@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -38,6 +39,9 @@ class Context:
     #: Queues the ingest of an uploaded panorama (the local server's worker); None where the
     #: store's upload event starts the tiler (Lambda).
     ingest: Callable[[str], None] | None = None
+    #: The fast path's plans of this operation's hot root fields, by response key
+    #: (api/fastpath.py): their resolvers then read rows of the planned columns.
+    row_plans: dict[str, Any] = field(default_factory=dict)
 
     def chain(self, lang: str | None, inherited: tuple[str, ...] | None = None
               ) -> tuple[str, ...]:

@@ -130,8 +130,10 @@ def make_async_engine(
             return create_async_engine(url, connect_args=connect_args, **kwargs)
         # No pre-ping (a round trip per request); connections are recycled before servers or
         # proxies drop them, and a dropped one fails one request, which the client retries.
+        # Up to 2 × pool_size, all kept: an overflow connection would be closed on its return
+        # and opened again by the next busy moment (a connection set-up of the server's CPU).
         return create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=600,
+            url, pool_size=2 * pool_size, max_overflow=0, pool_recycle=600,
             connect_args=connect_args, **kwargs,
         )
     _ensure_sqlite_folder(url)

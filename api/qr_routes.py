@@ -25,7 +25,7 @@ from api.db import StatementSessions
 from api.errors import ApiErrorCode
 from api.feedback_tokens import FeedbackTokens
 from api.qr_page import Page, render_page, render_problem, scan_data
-from api.ratelimit import TokenBuckets, client_address, too_many
+from api.ratelimit import LEASE_SECONDS, LEASE_TOKENS, TokenBuckets, client_address, too_many
 from api.settings import QrSettings
 from api.usage_counter import UsageCounter, request_channel
 from core.language import request_chain
@@ -39,10 +39,6 @@ from qr.usage import UsageKey
 log = logging.getLogger("tourism.qr")
 CSP = ("default-src 'none'; style-src 'self'; media-src 'self' https: http:; "
        "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-#: Tokens of an address's scan bucket a process takes at once at most, and how long it may
-#: keep them unspent: at most LEASE_TOKENS - 1 of an address's tokens wait in a container.
-LEASE_TOKENS = 10
-LEASE_SECONDS = 5.0
 
 
 @dataclass(slots=True)

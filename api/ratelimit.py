@@ -38,6 +38,11 @@ log = logging.getLogger("tourism.api")
 EXEMPT_PREFIXES = ("/media/", "/healthz", "/q/")
 #: How often a process deletes the rows of buckets that are full again.
 PRUNE_SECONDS = 300.0
+#: Tokens of a key's bucket a process takes at once at most (the scan limit, the GraphQL
+#: limits per address and per account), and how long it may keep them unspent: at most
+#: LEASE_TOKENS - 1 of a key's tokens wait in a container.
+LEASE_TOKENS = 10
+LEASE_SECONDS = 5.0
 
 
 @dataclass(slots=True)

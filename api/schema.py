@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 
 from api.cost import QueryCost
 from api.errors import error_code_enums, error_codes
+from api.fastpath import FastExecutor
 from api.hardening import QueryLimits, limit_rules
 from api.mutations.auth import AuthMutations
 from api.mutations.destinations import DestinationMutations
@@ -89,13 +90,15 @@ class TourismSchema(strawberry.Schema):
                 log.info("refused %s at %s: %s", code, error.path or "-", error.message[:200])
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
-    """The schema with its limits, caches and error policy for a mode."""
+def build_schema(*, production: bool, fast_path: bool = True) -> strawberry.Schema:
+    """The schema with its limits, caches and error policy for a mode; `fast_path` answers
+    the hot connections by their plan (api/fastpath.py), else graphql-core alone does."""
     rules = limit_rules(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, production=production)
     return TourismSchema(
         query=Query,
         mutation=Mutation,
         types=[Destination, ListingChange, *error_code_enums()],
+        execution_context_class=FastExecutor if fast_path else None,
         config=StrawberryConfig(auto_camel_case=True, scalar_map={
             GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}),
         extensions=[

@@ -31,7 +31,7 @@ def _config(prefix: str) -> SettingsConfigDict:
 
 class ServerSettings(BaseSettings):
     """How the app is served: `TOURISM_ENV`, `TOURISM_PUBLIC_BASE_URL`, `TOURISM_CORS_ORIGINS`,
-    `TOURISM_TRUST_FORWARDED_FOR`."""
+    `TOURISM_TRUST_FORWARDED_FOR`, `TOURISM_GRAPHQL_FAST_PATH`."""
 
     model_config = _config("TOURISM_")
 
@@ -41,6 +41,8 @@ class ServerSettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     #: Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     trust_forwarded_for: bool = False
+    #: Answer the hot connections by their plan (api/fastpath.py); off: graphql-core only.
+    graphql_fast_path: bool = True
 
     @property
     def is_production(self) -> bool:

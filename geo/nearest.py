@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Float, Select, and_, func, inspect, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import Bundle, QueryableAttribute
 
 from geo import dialects
 from geo.geometry import GeoPoint, circle_bbox
@@ -117,13 +117,17 @@ async def nearest(
     *, session: AsyncSession, entity: type[T], location: QueryableAttribute[Any],
     near: GeoPoint, radius_m: float, limit: int,
     where: Sequence[ColumnElement[bool]] = (), after: tuple[float, int] | None = None,
-) -> list[tuple[T, float]]:
+    columns: Bundle[Any] | None = None,
+) -> list[tuple[Any, float]]:
     """Up to `limit` rows of entity whose point `location` lies within radius_m of near,
     nearest first (ties by primary key), each with its geodesic distance in metres; only
-    rows matching `where`, and after a (distance, id) cursor when one is given."""
+    rows matching `where`, and after a (distance, id) cursor when one is given. With
+    `columns` (a Bundle of the entity's columns, its key among them) each row is those
+    columns, no ORM object."""
     (key,) = inspect(entity).primary_key
-    search = _Search(entity=entity, location=location, key=key, near=near, radius_m=radius_m,
-                     limit=limit, where=tuple(where), after=after)
+    search = _Search(entity=entity if columns is None else columns, location=location,
+                     key=key, near=near, radius_m=radius_m, limit=limit, where=tuple(where),
+                     after=after)
     return await _NEAREST[_dialect(session)](session, search)
 
 
@@ -138,8 +142,14 @@ async def _ordered_from_index(session: AsyncSession, stmt: Select[Any, float], o
         if len(found) < limit or found[want - 1][1] < found[-1][1]:
             break
         limit *= 4
-    found.sort(key=lambda row: (row[1], inspect(row[0]).identity))
+    found.sort(key=lambda row: (row[1], _identity(row[0])))
     return found[:want]
+
+
+def _identity(item: Any) -> Any:
+    """The primary key of an entity, or the `id` of a row of columns (geo.spatial's Bundle)."""
+    state = inspect(item, raiseerr=False)
+    return state.identity if state is not None else item.id
 
 
 async def _ordered(session: AsyncSession, stmt: Select[Any, float], offset: Any, key: Any,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Boolean, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Bundle
 
 from core.paging import Key, Page, PageRequest, page_of
 from geo import dialects
@@ -33,28 +35,52 @@ class Cluster:
     destination_id: int | None
 
 
+#: The columns of a destination a page may be read with, without ORM objects (the API's
+#: fast path asks for the ones its selection needs).
+ROW_COLUMNS = frozenset({"id", "slug", "name", "description", "address", "lat", "lng",
+                         "category", "status", "heritage_ranking", "district"})
+
+
+@lru_cache(maxsize=256)
+def destination_columns(names: frozenset[str]) -> Bundle[Any]:
+    """A Bundle of these columns of destinations (and their id), for rows without ORM
+    objects; made once per set of names, so that statements stay in SQLAlchemy's cache."""
+    unknown = names - ROW_COLUMNS
+    if unknown:
+        raise ValueError(f"not a column of a destination row: {sorted(unknown)}")
+    chosen = sorted(names | {"id"})
+    return Bundle("destination", *(getattr(Destination, name) for name in chosen))
+
+
+def _selected(columns: frozenset[str] | None) -> Any:
+    return Destination if columns is None else destination_columns(columns)
+
+
 def _where(flt: DestinationFilter | None, *more: Any) -> Any:
     return and_(*filter_clauses(flt), *more)
 
 
 async def nearby_destinations(
     *, session: AsyncSession, near: GeoPoint, radius_m: float,
-    flt: DestinationFilter | None, page: PageRequest,
-) -> Page[tuple[Destination, float]]:
-    """Destinations within radius_m of near, nearest first, each with its distance in metres."""
+    flt: DestinationFilter | None, page: PageRequest, columns: frozenset[str] | None = None,
+) -> Page[tuple[Any, float]]:
+    """Destinations within radius_m of near, nearest first, each with its distance in metres;
+    with `columns` (names of ROW_COLUMNS) rows of those columns instead of ORM objects."""
     cursor = (float(page.after[0]), int(page.after[1])) if page.after is not None else None
     rows = await nearest(session=session, entity=Destination, location=Destination.location,
                          near=near, radius_m=radius_m, limit=page.first + 1,
-                         where=filter_clauses(flt), after=cursor)
+                         where=filter_clauses(flt), after=cursor,
+                         columns=None if columns is None else destination_columns(columns))
     return page_of([((d, dist), (dist, d.id)) for d, dist in rows], page.first)
 
 
 async def destinations_in_area(
     *, session: AsyncSession, bbox: BBox | None, area: Polygon | MultiPolygon | None,
-    flt: DestinationFilter | None, page: PageRequest,
-) -> Page[Destination]:
+    flt: DestinationFilter | None, page: PageRequest, columns: frozenset[str] | None = None,
+) -> Page[Any]:
     """Destinations inside a box and/or a polygon, nearest to its centre first (then by id):
-    an order the spatial index gives without reading the whole area."""
+    an order the spatial index gives without reading the whole area; with `columns` (names
+    of ROW_COLUMNS) rows of those columns instead of ORM objects."""
     clauses: list[Any] = []
     if bbox is not None:
         clauses.append(dialects.in_box(Destination.location, bbox))
@@ -71,7 +97,7 @@ async def destinations_in_area(
                                     (south + north) / 2)
     if page.after is not None:
         clauses.append(after(offset, Destination.id, page.after))
-    stmt = select(Destination, offset.label("offset")).where(_where(flt, *clauses))
+    stmt = select(_selected(columns), offset.label("offset")).where(_where(flt, *clauses))
     found = await closest_to_centre(session=session, stmt=stmt, offset=offset,
                                     key=Destination.id, want=page.first + 1)
     rows = [(d, (float(o), d.id)) for d, o in found]

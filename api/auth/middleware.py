@@ -16,7 +16,14 @@ from accounts.service import Caller, caller_for_access_token, caller_for_api_key
 from accounts.tokens import TokenSigner
 from api.db import StatementSessions
 from api.hardening import RequestGuard, json_error
-from api.ratelimit import RateLimit, TokenBuckets, account_key, client_address
+from api.ratelimit import (
+    LEASE_SECONDS,
+    LEASE_TOKENS,
+    RateLimit,
+    TokenBuckets,
+    account_key,
+    client_address,
+)
 from api.settings import Settings
 from core.time import utcnow
 from geo.listings.owners import owned_destination_ids
@@ -129,11 +136,14 @@ def request_protection(settings: Settings, sessions: async_sessionmaker[AsyncSes
     size and type checks, authentication, then the per-account (or API key) rate limit; the
     buckets are kept through `limit_sessions` (autocommit ones: a take is one statement)."""
     limit_sessions = limit_sessions or sessions
+    # leased: a busy client costs a statement per LEASE_TOKENS requests, not one per request
     per_client = TokenBuckets(sessions=limit_sessions, per_minute=settings.limits.client_per_minute,
-                              burst=settings.limits.client_burst)
+                              burst=settings.limits.client_burst, lease_tokens=LEASE_TOKENS,
+                              lease_seconds=LEASE_SECONDS)
     per_account = TokenBuckets(sessions=limit_sessions,
                                per_minute=settings.limits.account_per_minute,
-                               burst=settings.limits.account_burst)
+                               burst=settings.limits.account_burst, lease_tokens=LEASE_TOKENS,
+                               lease_seconds=LEASE_SECONDS)
     trust = settings.server.trust_forwarded_for
     return [
         Middleware(RateLimit, buckets=per_client, which="client",

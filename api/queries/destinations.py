@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Context
+from api.fastpath import row_columns, rows_answer
 from api.types.common import (
     BBoxInput,
     GeoJSON,
@@ -110,9 +111,13 @@ class DestinationQueries:
         chain = info.context.chain(lang)
         point, radius = near.checked(), check_radius(radius_meters)
         page = _page(info, "nearby", first, after, 2)
+        columns = row_columns(info)
         found = await spatial.nearby_destinations(
             session=info.context.session, near=point, radius_m=radius,
-            flt=_filter(filter, info), page=page)
+            flt=_filter(filter, info), page=page, columns=columns)
+        if columns is not None:
+            return rows_answer(found, kind="nearby", chain=chain, had_after=after is not None,
+                               stands_for=NearbyDestinationConnection)
         return nearby_connection(found, info=info, kind="nearby", chain=chain,
                                  had_after=after is not None)
 
@@ -127,9 +132,13 @@ class DestinationQueries:
         box = bbox.checked() if bbox is not None else None
         area = parse_area(polygon) if polygon is not None else None
         page = _page(info, "area", first, after, 2)
+        columns = row_columns(info)
         found = await spatial.destinations_in_area(
             session=info.context.session, bbox=box, area=area, flt=_filter(filter, info),
-            page=page)
+            page=page, columns=columns)
+        if columns is not None:
+            return rows_answer(found, kind="area", chain=chain, had_after=after is not None,
+                               stands_for=DestinationConnection)
         return destination_connection(found, info=info, kind="area", chain=chain,
                                       had_after=after is not None, model_of=lambda d: d)
 

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from accounts.permissions import ANONYMOUS, AuthenticationRequired
 from api.app import create_app
-from api.qr_routes import LEASE_TOKENS
-from api.ratelimit import TokenBuckets
+from api.ratelimit import LEASE_TOKENS, TokenBuckets
 from api.settings import QrSettings, Settings
 from core.time import local_day
 from media.store import LocalStore

@@ -1,0 +1,306 @@
+"""The fast path of the hot connections (destinationsInArea, nearbyDestinations): planned
+from the selection set, read as rows of exactly the columns it needs (no ORM objects) and
+answered as JSON values built in one pass, without a resolver call per field.
+
+graphql-core still parses, validates, measures (limits, cost), coerces the arguments and
+calls the root field's own resolver, so that every refusal is the same error at the same
+path; only the completion of the connection below it is replaced. A selection with any
+field the plan does not know (province, openingHours, coverPhoto, stops...), a `lang` that
+would be refused, @defer/@stream or field middleware runs the ordinary way instead.
+tests/api/test_differential.py requires identical answers from both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from graphql import GraphQLObjectType, get_named_type
+from graphql.execution.values import get_argument_values
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.context import Context
+from api.types.common import to_global_id
+from core.errors import DomainError
+from core.language import pick
+from core.paging import Page
+from geo.models import Category, HeritageRanking, Status
+
+T = TypeVar("T")
+#: The hot root fields and the kind of page each gives.
+HOT_FIELDS = frozenset({"destinationsInArea", "nearbyDestinations"})
+#: A node's value from its row and its language chain.
+Render = Callable[[Any, tuple[str, ...]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """What a hot connection's resolver answers on the fast path: a page of rows (nearby:
+    (row, metres) pairs) with the language chain and cursor kind of the connection."""
+
+    page: Page[Any]
+    kind: str
+    chain: tuple[str, ...]
+    had_after: bool
+    nearby: bool
+
+
+def row_columns(info: Any) -> frozenset[str] | None:
+    """The columns the fast path planned for this root field; None: the ordinary way."""
+    context: Context = info.context
+    plan = context.row_plans.get(info.path.key)
+    return plan.columns if isinstance(plan, ConnectionPlan) else None
+
+
+def rows_answer(page: Page[Any], *, kind: str, chain: tuple[str, ...], had_after: bool,
+                stands_for: type[T]) -> T:
+    """A hot resolver's answer from rows (nearby: (row, metres) pairs), standing for the
+    connection type its field declares: the executor completes it by its plan."""
+    return cast(T, RowPage(page, kind, chain, had_after, nearby=kind == "nearby"))
+
+
+class _Unplanned(Exception):
+    """The selection holds something the fast path does not answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A localized text field of a node (name, nameLang, description, address)."""
+
+    column: str
+    chain: tuple[str, ...] | None  # its own `lang`; None: the connection's chain
+
+
+def _localized(found: Any, plan: list[tuple[str, str]]) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {key: ("LocalizedText" if what == "__typename" else getattr(found, what))
+            for key, what in plan}
+
+
+class Planner:
+    """Plans one root field's selection with the executor's own field collection."""
+
+    def __init__(self, executor: FastExecutor):
+        self.executor = executor
+        self.columns: set[str] = set()
+
+    def fields(self, type_: GraphQLObjectType, details: Any) -> list[tuple[str, str, Any]]:
+        """(response key, field name, field details) of a selection, in answer order."""
+        grouped, deferred, *_ = self.executor.collect_subfields(type_, details)
+        if deferred:
+            raise _Unplanned("@defer")
+        return [(key, group[0].node.name.value, group) for key, group in grouped.items()]
+
+    def lang(self, type_: GraphQLObjectType, name: str, group: Any) -> tuple[str, ...] | None:
+        """The chain of a field's own `lang` (None without one); a refused one: _Unplanned."""
+        field = type_.fields[name]
+        first = group[0]
+        args = get_argument_values(field, first.node, self.executor.variable_values,
+                                   first.fragment_variable_values,
+                                   self.executor.hide_suggestions)
+        lang = args.get("lang")
+        if lang is None:
+            return None
+        try:
+            return self.executor.context_value.chain(lang)  # type: ignore[no-any-return]
+        except DomainError as refused:
+            raise _Unplanned("lang") from refused
+
+    def leaf_object(self, type_: Any, group: Any, names: frozenset[str]
+                    ) -> list[tuple[str, str]]:
+        """(key, field) of an object of plain fields (GeoPoint, LocalizedText, PageInfo)."""
+        named = get_named_type(type_)
+        plan = []
+        for key, name, _ in self.fields(named, group):
+            if name != "__typename" and name not in names:
+                raise _Unplanned(name)
+            plan.append((key, name))
+        return plan
+
+    def node(self, type_: Any, group: Any) -> Callable[[Any, tuple[str, ...]], dict[str, Any]]:
+        """The renderer of a Destination node."""
+        named = get_named_type(type_)
+        parts: list[tuple[str, Render]] = []
+        for key, name, sub in self.fields(named, group):
+            parts.append((key, self._node_field(named, name, sub)))
+
+        def render(row: Any, chain: tuple[str, ...]) -> dict[str, Any]:
+            return {key: part(row, chain) for key, part in parts}
+
+        return render
+
+    def _node_field(self, type_: GraphQLObjectType, name: str, group: Any) -> Render:
+        simple = _NODE_FIELDS.get(name)
+        if simple is not None:
+            columns, render = simple
+            self.columns.update(columns)
+            return render
+        if name in ("name", "nameLang", "description", "address"):
+            text = _Text("name" if name == "nameLang" else name, self.lang(type_, name, group))
+            self.columns.add(text.column)
+            if name == "name":
+                self.columns.add("slug")
+                return lambda row, chain: _name_text(row, text.chain or chain)
+            if name == "nameLang":
+                return lambda row, chain: _name_lang(row, text.chain or chain)
+            plan = self.leaf_object(type_.fields[name].type, group, frozenset({"text", "lang"}))
+            return lambda row, chain: _localized(
+                pick(getattr(row, text.column), text.chain or chain), plan)
+        if name == "location":
+            plan = self.leaf_object(type_.fields[name].type, group, frozenset({"lat", "lng"}))
+            self.columns.update(("lat", "lng"))
+            return lambda row, chain: {key: ("GeoPoint" if what == "__typename" else
+                                            float(getattr(row, what))) for key, what in plan}
+        raise _Unplanned(name)
+
+
+def _name_text(row: Any, chain: tuple[str, ...]) -> str:
+    found = pick(row.name, chain)
+    return found.text if found else str(row.slug)
+
+
+def _name_lang(row: Any, chain: tuple[str, ...]) -> str:
+    found = pick(row.name, chain)
+    return found.lang if found else "und"
+
+
+#: Node fields that need no argument: (columns read, renderer).
+_NODE_FIELDS: dict[str, tuple[tuple[str, ...], Render]] = {
+    "__typename": ((), lambda row, chain: "Destination"),
+    "id": ((), lambda row, chain: to_global_id("Destination", row.id)),
+    "slug": (("slug",), lambda row, chain: row.slug),
+    "district": (("district",), lambda row, chain: row.district),
+    "category": (("category",), lambda row, chain: Category(row.category).name),
+    "status": (("status",), lambda row, chain: Status(row.status).name),
+    "heritageRanking": (("heritage_ranking",), lambda row, chain: HeritageRanking(
+        row.heritage_ranking).name if row.heritage_ranking else None),
+    "availableLanguages": (("name",), lambda row, chain: sorted(row.name)),
+}
+_PAGE_INFO = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionPlan:
+    """How to answer one hot connection from a RowPage."""
+
+    typename: str
+    edge_typename: str
+    columns: frozenset[str]
+    parts: tuple[tuple[str, str, Any], ...]  # (key, field, sub-plan)
+
+    def render(self, rows: RowPage, context: Context) -> dict[str, Any]:
+        """The connection's JSON value."""
+        page = rows.page
+        items = [item[0] for item in page.items] if rows.nearby else page.items
+        cursors: list[str] | None = None
+        if any(what in ("edges", "pageInfo") for _, what, _ in self.parts):
+            cursors = [context.cursors.encode(rows.kind, key) for key in page.keys]
+        out: dict[str, Any] = {}
+        for key, what, sub in self.parts:
+            if what == "__typename":
+                out[key] = self.typename
+            elif what == "nodes":
+                out[key] = [sub(row, rows.chain) for row in items]
+            elif what == "pageInfo":
+                out[key] = _page_info(sub, cursors or [], page.has_next, rows.had_after)
+            else:
+                out[key] = [self._edge(sub, item, cursor, rows)
+                            for item, cursor in zip(page.items, cursors or [], strict=True)]
+        return out
+
+    def _edge(self, plan: list[tuple[str, str, Any]], item: Any, cursor: str,
+              rows: RowPage) -> dict[str, Any]:
+        row = item[0] if rows.nearby else item
+        out: dict[str, Any] = {}
+        for key, what, sub in plan:
+            if what == "node":
+                out[key] = sub(row, rows.chain)
+            elif what == "cursor":
+                out[key] = cursor
+            elif what == "distanceMeters":
+                out[key] = float(item[1])
+            elif what == "routeFraction":
+                out[key] = None
+            else:
+                out[key] = self.edge_typename
+        return out
+
+
+def _page_info(plan: list[tuple[str, str]], cursors: list[str], has_next: bool,
+               had_after: bool) -> dict[str, Any]:
+    values = {"__typename": "PageInfo", "hasNextPage": has_next,
+              "hasPreviousPage": had_after,
+              "startCursor": cursors[0] if cursors else None,
+              "endCursor": cursors[-1] if cursors else None}
+    return {key: values[what] for key, what in plan}
+
+
+def plan_connection(executor: FastExecutor, type_: Any, group: Any) -> ConnectionPlan | None:
+    """The plan of a hot connection's selection, or None when it runs the ordinary way."""
+    planner = Planner(executor)
+    connection = get_named_type(type_)
+    parts: list[tuple[str, str, Any]] = []
+    edge_typename = ""
+    try:
+        for key, name, sub in planner.fields(connection, group):
+            if name == "__typename":
+                parts.append((key, name, None))
+            elif name == "nodes":
+                parts.append((key, name, planner.node(connection.fields[name].type, sub)))
+            elif name == "pageInfo":
+                parts.append((key, name, planner.leaf_object(
+                    connection.fields[name].type, sub, _PAGE_INFO)))
+            elif name == "edges":
+                edge = get_named_type(connection.fields[name].type)
+                edge_typename = edge.name
+                edge_parts: list[tuple[str, str, Any]] = []
+                for e_key, e_name, e_sub in planner.fields(edge, sub):
+                    if e_name == "node":
+                        edge_parts.append((e_key, e_name, planner.node(
+                            edge.fields[e_name].type, e_sub)))
+                    elif e_name in ("cursor", "distanceMeters", "routeFraction", "__typename"):
+                        edge_parts.append((e_key, e_name, None))
+                    else:
+                        raise _Unplanned(e_name)
+                parts.append((key, name, edge_parts))
+            else:
+                raise _Unplanned(name)
+    except _Unplanned:
+        return None
+    return ConnectionPlan(typename=connection.name, edge_typename=edge_typename,
+                          columns=frozenset(planner.columns), parts=tuple(parts))
+
+
+class FastExecutor(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's executor, answering the hot connections by their plan."""
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any,
+                      field_details_list: Any, path: Any, position_context: Any) -> Any:
+        """A hot root field with a plannable selection gets its columns planned (its
+        resolver then reads rows); every other field runs as graphql-core runs it."""
+        if (path.prev is None and not _has_middleware(self.middleware_manager)
+                and field_details_list[0].node.name.value in HOT_FIELDS
+                and parent_type is self.schema.query_type
+                and isinstance(self.context_value, Context)):
+            field = parent_type.fields[field_details_list[0].node.name.value]
+            plan = plan_connection(self, field.type, field_details_list)
+            if plan is not None:
+                self.context_value.row_plans[path.key] = plan
+        return super().execute_field(parent_type, source, field_details_list, path,
+                                     position_context)
+
+    def complete_value(self, return_type: Any, field_details_list: Any, info: Any, path: Any,
+                       result: Any, position_context: Any) -> Any:
+        """A RowPage is answered by its plan; anything else as graphql-core completes it."""
+        if isinstance(result, RowPage):
+            context: Context = self.context_value
+            return context.row_plans[path.key].render(result, context)
+        return super().complete_value(return_type, field_details_list, info, path, result,
+                                      position_context)
+
+
+def _has_middleware(manager: Any) -> bool:
+    """Whether field middleware (an extension's `resolve`) wraps resolvers: then every field
+    runs the ordinary way, so that it sees them all."""
+    return manager is not None and bool(getattr(manager, "middlewares", ()))
