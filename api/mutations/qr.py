@@ -14,7 +14,7 @@ from qr import service as qr_service
 from qr.images import ErrorCorrection
 from qr.models import TargetKind
 from qr.sheet import SheetFormat
-from tours import stops, zones
+from tours import narrations, stops, zones
 from tours.stops import Translation
 
 Info = strawberry.Info[Context, None]
@@ -62,6 +62,10 @@ async def _committed(info: Info) -> None:
         routes.clear_cache()
 
 
+def _key(global_id: strawberry.ID | None, expected: str) -> int | None:
+    return int_key(global_id, expected) if global_id is not None else None
+
+
 @strawberry.type
 class QrMutations:
     """Changes to stops, narrations and QR codes (department staff only)."""
@@ -93,28 +97,35 @@ class QrMutations:
         return Stop.from_model(stop, info.context.chain(None))
 
     @strawberry.mutation(description="Starts a narration upload: a presigned POST for the "
-                         "audio. Confirm it with confirmNarrationUpload.")
-    async def request_narration_upload(self, info: Info, stop_id: strawberry.ID, lang: str,
-                                       content_type: NarrationAudioType) -> PresignedUpload:
-        issued = await stops.request_narration_upload(
+                         "audio of a stop's narration (stopId) or of a whole site's "
+                         "(destinationId: what the site's own code plays), exactly one of the "
+                         "two. Confirm it with confirmNarrationUpload.")
+    async def request_narration_upload(
+        self, info: Info, lang: str, content_type: NarrationAudioType,
+        stop_id: strawberry.ID | None = None, destination_id: strawberry.ID | None = None,
+    ) -> PresignedUpload:
+        issued = await narrations.request_narration_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
-            stop_id=int_key(stop_id, "Stop"), lang=lang, content_type=content_type.value,
-            now=info.context.now)
+            stop_id=_key(stop_id, "Stop"), destination_id=_key(destination_id, "Destination"),
+            lang=lang, content_type=content_type.value, now=info.context.now)
         await info.context.session.commit()
         return PresignedUpload.of(issued)
 
     @strawberry.mutation(description="Checks the uploaded audio (type, integrity, duration, "
-                         "size) and the WebVTT transcript, then keeps the narration; without a "
-                         "transcript, keeps it as another format of the narration in that "
-                         "language (the same length); a refused upload is deleted.")
+                         "size) and the WebVTT transcript, then keeps the narration of the stop "
+                         "or the site the upload was issued for; without a transcript, keeps "
+                         "it as another format of the narration in that language (the same "
+                         "length); a refused upload is deleted.")
     async def confirm_narration_upload(
-        self, info: Info, stop_id: strawberry.ID, lang: str, key: str,
+        self, info: Info, lang: str, key: str, stop_id: strawberry.ID | None = None,
         transcript: str | None = None, translation: Translation = Translation.ORIGINAL,
+        destination_id: strawberry.ID | None = None,
     ) -> Narration:
-        narration = await stops.confirm_narration_upload(
+        narration = await narrations.confirm_narration_upload(
             session=info.context.session, store=info.context.store, actor=info.context.actor,
-            stop_id=int_key(stop_id, "Stop"), lang=lang, key=key, transcript=transcript,
-            translation=translation, now=info.context.now)
+            stop_id=_key(stop_id, "Stop"), destination_id=_key(destination_id, "Destination"),
+            lang=lang, key=key, transcript=transcript, translation=translation,
+            now=info.context.now)
         await _committed(info)
         return Narration(model=narration)
 
