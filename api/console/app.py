@@ -56,7 +56,7 @@ class Console:
 
     def routes(self) -> list[BaseRoute]:
         """The console's routes, mounted at /console."""
-        from api.console import accounts, destinations, listings, passwords, qr, review
+        from api.console import accounts, destinations, listings, passwords, qr, review, stops
 
         return [Mount("/console", routes=[
             Route("/", self.home, methods=["GET"]),
@@ -70,6 +70,7 @@ class Console:
             *review.routes(self),
             *listings.routes(self),
             *qr.routes(self),
+            *stops.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------
@@ -117,6 +118,16 @@ class Console:
         if nonce and nonce != request.cookies.get(PRE_COOKIE):
             self.signer.set_cookie(response, PRE_COOKIE, nonce, max_age=3600)
         return response
+
+    async def staff_view(self, request: Request) -> View | Response:
+        """The view of a staff page (editor or admin); else the sign-in form or a refusal."""
+        caller = await self.caller(request)
+        if caller is None:
+            return self.to_sign_in(request)
+        view = self.view(request, caller)
+        if caller.actor.role not in (Role.EDITOR, Role.ADMIN):
+            return page(view, "refused.html", status=403, title=view.gettext("Not allowed"))
+        return view
 
     def link(self, path: str, token: str) -> str:
         """An absolute console link carrying a one-time token."""

@@ -14,8 +14,12 @@ from qr import service as qr_service
 from qr.images import ErrorCorrection
 from qr.models import TargetKind
 from qr.sheet import SheetFormat
-from tours import narrations, stops, zones
+from tours import narrations, stop_edits, stops, zones
+from tours.stop_edits import Direction
 from tours.stops import Translation
+
+strawberry.enum(Direction, name="StopMoveDirection",
+                description="Where a stop moves in its site's route: one place up or down.")
 
 Info = strawberry.Info[Context, None]
 
@@ -42,6 +46,27 @@ class CreateStopInput:
     position: int | None = strawberry.field(default=None,
                                             description="Route order; the end by default.")
     viewpoint: ViewpointInput | None = None
+
+
+@strawberry.input(description="A stop's new fields; a field left out stays as it is. Each "
+                  "text list is the whole set of languages (a language left out is removed).")
+class UpdateStopInput:
+    stop_id: strawberry.ID
+    title: list[TextInput] | None = None
+    text: list[TextInput] | None = None
+    viewpoint: ViewpointInput | None = None
+    clear_viewpoint: bool = strawberry.field(default=False,
+                                             description="Take the stop's viewpoint away.")
+
+    def value(self) -> stop_edits.StopEdit:
+        """The edit as the tours service takes it."""
+        view = self.viewpoint
+        return stop_edits.StopEdit(
+            title={t.lang: t.text for t in self.title} if self.title is not None else None,
+            text={t.lang: t.text for t in self.text} if self.text is not None else None,
+            viewpoint=stops.Viewpoint(scene_id=int_key(view.scene_id, "Scene"), yaw=view.yaw,
+                                      pitch=view.pitch, hfov=view.hfov) if view else None,
+            clear_viewpoint=self.clear_viewpoint)
 
 
 @strawberry.input(description="What a QR code opens.")
@@ -85,6 +110,48 @@ class QrMutations:
                 if view else None))
         await _committed(info)
         return Stop.from_model(stop, info.context.chain(None))
+
+    @strawberry.mutation(description="Changes a stop's titles, texts and viewpoint; a refused "
+                         "edit changes nothing.")
+    async def update_stop(self, info: Info, input: UpdateStopInput) -> Stop:
+        stop = await stop_edits.update_stop(
+            session=info.context.session, actor=info.context.actor,
+            stop_id=int_key(input.stop_id, "Stop"), edit=input.value(), now=info.context.now)
+        await _committed(info)
+        return Stop.from_model(stop, info.context.chain(None))
+
+    @strawberry.mutation(description="Moves a stop one place up or down its site's route; "
+                         "gives the route in its new order.")
+    async def move_stop(self, info: Info, stop_id: strawberry.ID,
+                        direction: Direction) -> list[Stop]:
+        route = await stop_edits.move_stop(
+            session=info.context.session, actor=info.context.actor,
+            stop_id=int_key(stop_id, "Stop"), direction=direction, now=info.context.now)
+        await _committed(info)
+        chain = info.context.chain(None)
+        return [Stop.from_model(s, chain) for s in route]
+
+    @strawberry.mutation(description="Deletes a stop with its narrations and their files; its "
+                         "QR codes stay, opening nothing until retargeted. Gives the id.")
+    async def delete_stop(self, info: Info, stop_id: strawberry.ID) -> strawberry.ID:
+        await stop_edits.delete_stop(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            stop_id=int_key(stop_id, "Stop"), now=info.context.now)
+        await _committed(info)
+        return stop_id
+
+    @strawberry.mutation(description="Deletes the narration of a stop (stopId) or of a site "
+                         "(destinationId) in one language, every format of it and its "
+                         "transcript. Gives true.")
+    async def delete_narration(self, info: Info, lang: str,
+                               stop_id: strawberry.ID | None = None,
+                               destination_id: strawberry.ID | None = None) -> bool:
+        await stop_edits.delete_narration(
+            session=info.context.session, store=info.context.store, actor=info.context.actor,
+            lang=lang, stop_id=_key(stop_id, "Stop"),
+            destination_id=_key(destination_id, "Destination"), now=info.context.now)
+        await _committed(info)
+        return True
 
     @strawberry.mutation(description="Sets a stop's trigger zone (a circle or a polygon), or "
                          "clears it when zone is null or left out; a refused zone changes nothing.")
