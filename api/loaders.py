@@ -33,6 +33,7 @@ class Loaders:
     stop: DataLoader[int, Stop | None]
     stops_by_destination: DataLoader[int, list[Stop]]
     narrations_by_stop: DataLoader[int, list[Narration]]
+    narrations_by_site: DataLoader[int, list[Narration]]
     qr_codes_by_stop: DataLoader[int, list[QrCode]]
     viewpoint_scene: DataLoader[int, Scene | None]
     tour: DataLoader[int, Tour | None]
@@ -67,6 +68,10 @@ def make_loaders(session: AsyncSession) -> Loaders:
 
     async def load_narrations(ids: list[int]) -> list[list[Narration]]:
         found = await stop_service.narrations_of_stops(session=session, stop_ids=ids)
+        return [found[i] for i in ids]
+
+    async def load_site_narrations(ids: list[int]) -> list[list[Narration]]:
+        found = await stop_service.narrations_of_sites(session=session, destination_ids=ids)
         return [found[i] for i in ids]
 
     async def load_stop_codes(ids: list[int]) -> list[list[QrCode]]:
@@ -113,6 +118,7 @@ def make_loaders(session: AsyncSession) -> Loaders:
         stop=DataLoader(load_fn=load_stops),
         stops_by_destination=DataLoader(load_fn=load_routes),
         narrations_by_stop=DataLoader(load_fn=load_narrations),
+        narrations_by_site=DataLoader(load_fn=load_site_narrations),
         qr_codes_by_stop=DataLoader(load_fn=load_stop_codes),
         viewpoint_scene=DataLoader(load_fn=load_viewpoint_scenes),
         tour=DataLoader(load_fn=load_tours),

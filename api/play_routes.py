@@ -89,7 +89,10 @@ class PlayRoutes:
         if playable.published and starts_a_play(request):  # counted before the answer leaves
             await self.counter.count(UsageKey(
                 day=local_day(), kind=UsageKind.PLAY, destination_id=playable.destination_id,
-                target_kind=TargetKind.STOP.value, target_id=playable.stop_id,
+                target_kind=(TargetKind.STOP if playable.stop_id is not None
+                             else TargetKind.DESTINATION).value,
+                target_id=playable.stop_id if playable.stop_id is not None
+                else playable.destination_id,
                 lang=playable.lang, channel=request_channel(request)))
         return RedirectResponse(self.store.url(key), status_code=307,
                                 headers={"Cache-Control": "no-store",

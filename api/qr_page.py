@@ -37,7 +37,9 @@ def viewpoint_url(link: ViewpointLink) -> str:
     return f"/tours/{to_global_id('Tour', link.tour_id)}?{query}"
 
 
-def _narration_data(narration: Narration, store: MediaStore) -> dict[str, Any]:
+def _narration_data(narration: Narration | None, store: MediaStore) -> dict[str, Any] | None:
+    if narration is None:
+        return None
     return {"lang": narration.lang, "url": play_path(narration.id, narration.audio_type),
             "type": narration.audio_type, "durationSeconds": narration.duration_s,
             "sources": [{"url": play_path(narration.id, s.content_type), "type": s.content_type}
@@ -49,13 +51,14 @@ def _narration_data(narration: Narration, store: MediaStore) -> dict[str, Any]:
 
 def _content_languages(view: ScanView) -> set[str]:
     """The languages the page's main content exists in: a stop's title, text and narrations,
-    a site's name and description, a scene's title."""
+    a site's name, description and narrations, a scene's title."""
     if view.stop is not None:
         return (set(view.stop.title) | set(view.stop.text or {})
                 | {n.lang for n in view.narrations})
     if view.scene is not None:
         return set(view.scene.title)
-    return set(view.destination.name) | set(view.destination.description or {})
+    return (set(view.destination.name) | set(view.destination.description or {})
+            | {n.lang for n in view.narrations})
 
 
 def scan_data(view: ScanView, chain: tuple[str, ...], store: MediaStore) -> Page:
@@ -78,12 +81,12 @@ def scan_data(view: ScanView, chain: tuple[str, ...], store: MediaStore) -> Page
                         "nameLang": name.lang if name else lang,
                         "description": description.text if description else None,
                         "descriptionLang": description.lang if description else None},
-        "stop": None, "scene": None, "narration": None, "viewpoint": None, "tour": None,
+        "stop": None, "scene": None, "viewpoint": None, "tour": None,
+        "narration": _narration_data(pick_narration(view.narrations, along), store),
     }
     languages = set(view.destination.name)
     if view.stop is not None:
         title, text = pick(view.stop.title, along), pick(view.stop.text, along)
-        narration = pick_narration(view.narrations, along)
         languages = set(view.stop.title) | {n.lang for n in view.narrations}
         data["stop"] = {"id": to_global_id("Stop", view.stop.id),
                         "title": title.text if title else "",
@@ -91,14 +94,13 @@ def scan_data(view: ScanView, chain: tuple[str, ...], store: MediaStore) -> Page
                         "text": text.text if text else None,
                         "textLang": text.lang if text else None,
                         "position": view.stop.position}
-        data["narration"] = _narration_data(narration, store) if narration else None
     elif view.scene is not None:
         title = pick(view.scene.title, along)
         data["scene"] = {"id": to_global_id("Scene", view.scene.id),
                          "title": title.text if title else "",
                          "titleLang": title.lang if title else lang}
     else:
-        languages |= set(view.destination.description or {})
+        languages |= set(view.destination.description or {}) | {n.lang for n in view.narrations}
     if view.viewpoint is not None:
         link = view.viewpoint
         data["viewpoint"] = {"url": viewpoint_url(link),

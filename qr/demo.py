@@ -1,5 +1,7 @@
 """Demo audio guides: stops with narrations (Vietnamese and English), transcripts and QR codes
-for demo destinations; the main hall of Chùa Bà Thiên Hậu is tied to its demo tour's view.
+for demo destinations; the main hall of Chùa Bà Thiên Hậu is tied to its demo tour's view, and
+the pagoda has a site narration (what its own code THAUCB plays: the welcome that says what the
+site is, the recording its gate stop also plays).
 
 The audio in `qr/demo_media/` was made once with espeak-ng (voices `vi` and `en-gb`) and
 ffmpeg (`-ac 1 -ar 24000 -c:a libopus -b:a 16k`); each Ogg has an MP3 of the same recording
@@ -21,7 +23,7 @@ from geo.models import Destination
 from media.store import MediaStore
 from qr.models import TargetKind
 from qr.service import QrTarget, create_qr_code, get_qr_code
-from tours import stops, zones
+from tours import narrations, stops, zones
 from tours.models import Scene, Stop, Tour
 
 SEED_ACTOR = Actor(role=Role.ADMIN, account_id=0)
@@ -105,6 +107,10 @@ DEMO: dict[str, tuple[str, list[DemoStop]]] = {
 }
 
 
+#: The site narrations of demo destinations (slug → the stem of its demo media files), in
+#: Vietnamese and English: what the site's own code plays.
+DEMO_SITES = {"chua-ba-thien-hau": "chua-ba-thien-hau-1"}
+
 #: Trigger zones of the walking site Chùa Bà Thiên Hậu, by code: circles (centre lat, lng,
 #: radius in metres) around the gate and the main hall, overlapping in the courtyard.
 DEMO_ZONES: dict[str, tuple[float, float, float]] = {
@@ -157,18 +163,32 @@ async def load_demo_guides(*, session: AsyncSession, store: MediaStore) -> int:
                 await zones.set_stop_zone(session=session, actor=SEED_ACTOR, stop_id=stop.id,
                                           zone=zones.ZoneInput(center=GeoPoint(lat=lat, lng=lng),
                                                                radius_m=radius))
-            for lang in ("vi", "en"):
-                await stops.add_narration(
-                    session=session, store=store, actor=SEED_ACTOR, stop_id=stop.id, lang=lang,
-                    audio=demo_file(f"{demo.media}.{lang}.ogg"), content_type="audio/ogg",
-                    transcript=demo_file(f"{demo.media}.{lang}.vtt").decode("utf-8"),
-                    translation=stops.Translation.ORIGINAL if lang == "vi"
-                    else stops.Translation.HUMAN)
-                await stops.add_narration_format(
-                    session=session, store=store, actor=SEED_ACTOR, stop_id=stop.id, lang=lang,
-                    audio=demo_file(f"{demo.media}.{lang}.mp3"), content_type="audio/mpeg")
+            await _narrate(session, store, demo.media, narrations.NarrationOf(stop_id=stop.id))
             if await get_qr_code(session=session, code=demo.code) is None:
                 await create_qr_code(session=session, actor=SEED_ACTOR, code=demo.code,
                                      target=QrTarget(TargetKind.STOP, stop.id))
             added += 1
+    for slug, media in DEMO_SITES.items():
+        destination = found.get(slug)
+        if destination is not None and not (await stops.narrations_of_sites(
+                session=session, destination_ids=[destination.id]))[destination.id]:
+            await _narrate(session, store, media,
+                           narrations.NarrationOf(destination_id=destination.id))
     return added
+
+
+async def _narrate(session: AsyncSession, store: MediaStore, media: str,
+                   of: narrations.NarrationOf) -> None:
+    """The demo narration of a stop or a site in Vietnamese and English, Ogg and MP3."""
+    for lang in ("vi", "en"):
+        await narrations.add_narration(
+            session=session, store=store, actor=SEED_ACTOR, stop_id=of.stop_id,
+            destination_id=of.destination_id, lang=lang,
+            audio=demo_file(f"{media}.{lang}.ogg"), content_type="audio/ogg",
+            transcript=demo_file(f"{media}.{lang}.vtt").decode("utf-8"),
+            translation=stops.Translation.ORIGINAL if lang == "vi"
+            else stops.Translation.HUMAN)
+        await narrations.add_narration_format(
+            session=session, store=store, actor=SEED_ACTOR, stop_id=of.stop_id,
+            destination_id=of.destination_id, lang=lang,
+            audio=demo_file(f"{media}.{lang}.mp3"), content_type="audio/mpeg")

@@ -54,7 +54,7 @@ class ScanView:
     qr: QrCode
     destination: Destination
     stop: Stop | None = None
-    narrations: list[Narration] = field(default_factory=list)
+    narrations: list[Narration] = field(default_factory=list)  # the stop's, or the site's
     stops: list[Stop] = field(default_factory=list)
     stop_codes: dict[int, str] = field(default_factory=dict)
     viewpoint: ViewpointLink | None = None
@@ -232,6 +232,8 @@ async def resolve_scan(*, session: AsyncSession, code: str) -> ScanView | None:
         tours = await tour_service.tours_of_destinations(session=session,
                                                          destination_ids=[destination.id])
         view.tour = next(iter(tours.get(destination.id, [])), None)
+        view.narrations = (await stop_service.narrations_of_sites(
+            session=session, destination_ids=[destination.id]))[destination.id]
     else:
         scene, link = await _viewpoint(session, qr.target_id, None, None, None)
         tour = await session.get(Tour, scene.tour_id)

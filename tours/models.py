@@ -7,6 +7,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
+    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -131,14 +132,18 @@ class Stop(Base):
 
 
 class Narration(Base):
-    """One language's audio of a stop, with its WebVTT transcript: the audio as first given
-    (`audio_*`) and the same recording in other formats (`alternatives`, e.g. MP3 beside an
-    Ogg: each {"key", "type", "codec", "bytes", "durationS"}, `tours.stops.audio_sources`)."""
+    """One language's audio of a stop, or of a whole site (`destination_id`: what its own
+    code plays; exactly one of the two is set), with its WebVTT transcript: the audio as first
+    given (`audio_*`) and the same recording in other formats (`alternatives`, e.g. MP3 beside
+    an Ogg: each {"key", "type", "codec", "bytes", "durationS"}, `tours.stops.audio_sources`)."""
 
     __tablename__ = "narration"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    stop_id: Mapped[int] = mapped_column(ForeignKey("stop.id", ondelete="CASCADE"), index=True)
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("stop.id", ondelete="CASCADE"),
+                                                index=True)
+    destination_id: Mapped[int | None] = mapped_column(
+        ForeignKey("destination.id", ondelete="CASCADE"), index=True)
     lang: Mapped[str] = mapped_column(String(35))
     audio_key: Mapped[str] = mapped_column(String(512))
     audio_type: Mapped[str] = mapped_column(String(32))
@@ -152,7 +157,10 @@ class Narration(Base):
     translation: Mapped[str] = mapped_column(String(16))  # original, human or machine
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (UniqueConstraint("stop_id", "lang"),)
+    __table_args__ = (UniqueConstraint("stop_id", "lang"),
+                      UniqueConstraint("destination_id", "lang"),
+                      CheckConstraint("(stop_id IS NULL) <> (destination_id IS NULL)",
+                                      name="one_subject"))
 
 
 __all__ = ["Base"]

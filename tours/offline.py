@@ -36,7 +36,7 @@ from tours.offline_guide import CodeTarget, chain_of, guide, localized
 OFFLINE_LEVELS = 2
 #: The layout of a pack's zip: bump it when what a pack holds changes, and every destination's
 #: pack is built anew on its next download.
-PACK_FORMAT = 2
+PACK_FORMAT = 3
 #: Where the packs' zips live in the media store, one folder per content version.
 PACK_PREFIX = "offline-packs"
 #: Languages one pack may be asked in.

@@ -1,7 +1,8 @@
-"""The audio guide an offline pack carries: a site's stops in route order with their texts in
-the pack's languages, the narration that serves each of those languages (every audio format
-of it and its WebVTT transcript, as stored files) and the printed codes that open a stop, a
-scene or the site, so that an app resolves a scanned code without a network.
+"""The audio guide an offline pack carries: the site's own narration (what its own code plays)
+and its stops in route order with their texts in the pack's languages, the narration that
+serves each of those languages (every audio format of it and its WebVTT transcript, as stored
+files) and the printed codes that open a stop, a scene or the site, so that an app resolves a
+scanned code without a network.
 
 Each language of the pack is served along core.language's chain for it (requested, then its
 fallbacks): a Korean pack of a site narrated in Vietnamese and English carries the English
@@ -47,7 +48,8 @@ class NarrationFile:
 
 @dataclass(frozen=True, slots=True)
 class Guide:
-    """The guide's documents (`stops.json`, `qr.json`) and the narration files they name."""
+    """The guide's documents (`stops.json`: the site's narrations under `site`, then the stops;
+    `qr.json`) and the narration files they name."""
 
     stops: dict[str, Any]
     codes: dict[str, Any]
@@ -94,6 +96,21 @@ def _size(store: MediaStore, key: str) -> int:
     return found.size
 
 
+def _served(narrations: Sequence[Narration], languages: Sequence[str],
+            carried: dict[int, Narration]) -> dict[str, Any]:
+    """Which narration serves each of the pack's languages, and those narrations (noted in
+    `carried`, by id)."""
+    served: dict[str, str | None] = {}
+    for lang in languages:
+        narration = stop_service.pick_narration(narrations, chain_of(lang))
+        served[lang] = narration.lang if narration else None
+        if narration is not None:
+            carried[narration.id] = narration
+    return {"narrationLanguage": served,
+            "narrations": {n.lang: _narration_document(n) for n in narrations
+                           if n.lang in served.values()}}
+
+
 async def guide(*, session: AsyncSession, store: MediaStore, destination: Destination,
                 languages: Sequence[str], shown: Sequence[TourScenes],
                 codes: Sequence[CodeTarget]) -> Guide:
@@ -103,22 +120,16 @@ async def guide(*, session: AsyncSession, store: MediaStore, destination: Destin
         session=session, destination_ids=[destination.id]))[destination.id]
     narrations = await stop_service.narrations_of_stops(
         session=session, stop_ids=[s.id for s in route])
+    own = (await stop_service.narrations_of_sites(
+        session=session, destination_ids=[destination.id]))[destination.id]
     scene_tours = {s.id: t.tour.id for t in shown for s in t.shown}
     carried: dict[int, Narration] = {}
-    documents = []
-    for stop in route:
-        served: dict[str, Any] = {}
-        for lang in languages:
-            narration = stop_service.pick_narration(narrations[stop.id], chain_of(lang))
-            served[lang] = narration.lang if narration else None
-            if narration is not None:
-                carried[narration.id] = narration
-        documents.append({
-            "id": stop.id, "position": stop.position,
-            "title": localized(stop.title, languages), "text": localized(stop.text, languages),
-            "viewpoint": _viewpoint(stop, scene_tours), "narrationLanguage": served,
-            "narrations": {n.lang: _narration_document(n) for n in narrations[stop.id]
-                           if n.id in carried}})
+    site = _served(own, languages, carried)
+    documents = [{"id": stop.id, "position": stop.position,
+                  "title": localized(stop.title, languages),
+                  "text": localized(stop.text, languages),
+                  "viewpoint": _viewpoint(stop, scene_tours),
+                  **_served(narrations[stop.id], languages, carried)} for stop in route]
     files = [NarrationFile(key=s.key, bytes=s.bytes, lang=n.lang)
              for n in carried.values() for s in stop_service.audio_sources(n)]
     transcripts = await asyncio.gather(*(asyncio.to_thread(_size, store, n.transcript_key)
@@ -137,7 +148,7 @@ async def guide(*, session: AsyncSession, store: MediaStore, destination: Destin
         elif code.kind == "destination" and code.target_id == destination.id:
             opened.append({"code": code.code, "kind": "destination"})
     return Guide(stops={"destination": destination.slug, "languages": list(languages),
-                        "stops": documents},
+                        "site": site, "stops": documents},
                  codes={"destination": destination.slug,
                         "codes": sorted(opened, key=lambda c: str(c["code"]))},
                  files=files)

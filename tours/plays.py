@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from geo.models import Destination, Status
@@ -19,7 +19,8 @@ class Playable:
     """A narration's formats (file extension → stored key), and what its plays count under."""
 
     narration_id: int
-    stop_id: int
+    #: The stop told of, or None for a site's own narration.
+    stop_id: int | None
     destination_id: int
     lang: str
     keys: dict[str, str]
@@ -40,10 +41,11 @@ def play_path(narration_id: int, content_type: str) -> str:
 
 async def get_playable(*, session: AsyncSession, narration_id: int) -> Playable | None:
     """A narration's formats with its stop and site, or None when there is no such narration."""
+    site = func.coalesce(Narration.destination_id, Stop.destination_id)  # a site's own, or a stop's
     found = (await session.execute(
-        select(Narration, Stop.destination_id, Destination.status)
-        .join(Stop, Stop.id == Narration.stop_id)
-        .join(Destination, Destination.id == Stop.destination_id)
+        select(Narration, site, Destination.status)
+        .outerjoin(Stop, Stop.id == Narration.stop_id)
+        .join(Destination, Destination.id == site)
         .where(Narration.id == narration_id))).first()
     if found is None:
         return None

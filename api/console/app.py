@@ -65,6 +65,7 @@ class Console:
             passwords,
             qr,
             review,
+            stops,
             tours,
         )
 
@@ -83,6 +84,7 @@ class Console:
             *numbers.routes(self),
             *feedback.routes(self),
             *tours.routes(self),
+            *stops.routes(self),
         ])]
 
     # -- who is looking -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from api.types.cover import CoverPhoto
     from api.types.crowding import Crowding
     from api.types.offline import OfflinePack
-    from api.types.stop import Stop
+    from api.types.stop import Narration, Stop
     from api.types.tour import Tour
 
 # The geo enums, registered as GraphQL enums (values are sent by name: MUSEUM, NATIONAL...).
@@ -250,6 +250,17 @@ class Destination(Node):
 
         found = await info.context.loaders.stops_by_destination.load(self.model.id)
         return [Stop.from_model(s, self.chain) for s in found]
+
+    @strawberry.field(description="The site's own narration (what its own QR code plays) in "
+                      "the visitor's language, or the nearest one it has.")
+    async def narration(self, info: Info, lang: Lang = None
+                        ) -> Annotated[Narration, strawberry.lazy("api.types.stop")] | None:
+        from api.types.stop import Narration
+        from tours.stops import pick_narration
+
+        found = pick_narration(await info.context.loaders.narrations_by_site.load(self.model.id),
+                               info.context.chain(lang, self.chain))
+        return Narration(model=found) if found else None
 
     @strawberry.field(description="The destination's published 360° virtual tours.")
     async def tours(self, info: Info) -> list[Annotated[Tour, strawberry.lazy("api.types.tour")]]:

@@ -92,13 +92,17 @@ class QrCode:
         found = await info.context.loaders.destination.load(destination_id)
         return Destination.from_model(found, self.chain) if found else None
 
-    @strawberry.field(description="The narration of the code's stop in the visitor's language.")
+    @strawberry.field(description="The narration of the code's stop, or of its site (a "
+                      "site's own code), in the visitor's language.")
     async def narration(self, info: Info, lang: Lang = None) -> Narration | None:
-        if self.model.stop_id is None or self.model.target_kind != TargetKind.STOP:
+        if self.model.stop_id is not None and self.model.target_kind == TargetKind.STOP:
+            told = await info.context.loaders.narrations_by_stop.load(self.model.stop_id)
+        elif (self.model.destination_id is not None
+              and self.model.target_kind == TargetKind.DESTINATION):
+            told = await info.context.loaders.narrations_by_site.load(self.model.destination_id)
+        else:
             return None
-        found = pick_narration(
-            await info.context.loaders.narrations_by_stop.load(self.model.stop_id),
-            info.context.chain(lang, self.chain))
+        found = pick_narration(told, info.context.chain(lang, self.chain))
         return Narration(model=found) if found else None
 
     @strawberry.field(description="The symbol as PNG or SVG, size in pixels (64..1024).")

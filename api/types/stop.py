@@ -65,7 +65,8 @@ class NarrationSource:
         return self.model.bytes
 
 
-@strawberry.type(description="One language's audio of a stop, with its transcript.")
+@strawberry.type(description="One language's audio of a stop or of a whole site, with its "
+                 "transcript.")
 class Narration:
     model: strawberry.Private[models.Narration]
 

