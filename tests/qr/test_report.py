@@ -31,7 +31,7 @@ from qr.models import UsageCount
 from qr.report import export
 from qr.report.period import parse_period, previous_period
 from qr.report.service import TABLES, ioc_report
-from tests.conftest import graphql
+from tests.conftest import ROOT, graphql
 from tests.qr.conftest import STAFF, make_guide_stop
 from tours.models import Narration, Stop
 
@@ -269,3 +269,24 @@ async def test_a_reporting_key_fetches_the_report_but_no_staff_data(
     # and a bad period is refused with its code
     bad = await graphql(client, REPORT, {"period": "2024-Q9"}, headers={"x-api-key": reporting})
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_PERIOD", bad
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+async def test_the_readme_documents_every_key_of_the_report(session: AsyncSession) -> None:
+    await _fill(session)
+    report = await ioc_report(session=session, actor=STAFF,
+                              period=parse_period("2024-Q4", today=local_day(NOW)), now=NOW)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The IOC report\n", 1)[1].split("\n## ", 1)[0]
+    documented = {cell.strip("` ") for line in section.splitlines() if line.startswith("| `")
+                  for cell in line.split("|")[1].split(",")}
+    keys = _keys(report.document())
+    assert all(report.tables.values())  # every table has rows, so every column is a key
+    assert keys - documented == set()
