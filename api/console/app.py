@@ -64,6 +64,7 @@ class Console:
             numbers,
             passwords,
             qr,
+            report,
             review,
             tours,
         )
@@ -81,6 +82,7 @@ class Console:
             *listings.routes(self),
             *qr.routes(self),
             *numbers.routes(self),
+            *report.routes(self),
             *feedback.routes(self),
             *tours.routes(self),
         ])]
