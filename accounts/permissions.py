@@ -15,6 +15,7 @@ class Role(StrEnum):
     ANONYMOUS = "anonymous"   # a tourist, a visitor scanning a QR code
     KIOSK = "kiosk"           # a kiosk or partner app with a read-only API key
     COUNTER = "counter"       # a site's people counter: posts that site's counts, nothing else
+    REPORTING = "reporting"   # the IOC's key: reads the aggregate report, nothing private
     OWNER = "owner"           # a business that owns one or more listings
     EDITOR = "editor"         # department staff
     ADMIN = "admin"           # department staff managing accounts
@@ -69,6 +70,13 @@ def require_staff(actor: Actor) -> Actor:
     if not actor.is_staff:
         raise PermissionDenied("only department staff may do this")
     return actor
+
+
+def require_reporting(actor: Actor) -> Actor:
+    """The actor, when it may read the aggregate reports: staff, or a reporting API key."""
+    if actor.role == Role.REPORTING:
+        return actor
+    return require_staff(actor)
 
 
 def require_admin(actor: Actor) -> Actor:

@@ -30,9 +30,10 @@ from accounts.tokens import (
 from core.capacity import WorkSlots
 from core.time import as_utc
 
-#: API key scopes: public data only, or one site's people counter.
+#: API key scopes: public data only, one site's people counter, or the IOC's reports.
 READ_SCOPE = "read"
 COUNTER_SCOPE = "counter"
+REPORTING_SCOPE = "reporting"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 
 
@@ -242,21 +243,29 @@ async def caller_for_api_key(*, session: AsyncSession, key: str) -> Caller:
         return Caller(actor=Actor(role=Role.COUNTER,
                                   destination_ids=frozenset({found.destination_id})),
                       api_key_id=found.id)
+    if found.scope == REPORTING_SCOPE:
+        return Caller(actor=Actor(role=Role.REPORTING), api_key_id=found.id)
     return Caller(actor=Actor(role=Role.KIOSK), api_key_id=found.id)
 
 
 async def create_api_key(*, session: AsyncSession, actor: Actor | None, name: str,
-                         counter_for: int | None = None) -> tuple[ApiKey, str]:
+                         counter_for: int | None = None, reporting: bool = False
+                         ) -> tuple[ApiKey, str]:
     """A new API key (the key itself is shown once): read-only, or with `counter_for` the key
-    of a people counter that posts one site's counts and can do nothing else; admins only, or
-    the CLI (actor None); not committed."""
+    of a people counter that posts one site's counts and can do nothing else, or with
+    `reporting` the IOC's key that reads the aggregate reports; admins only, or the CLI
+    (actor None); not committed."""
     if actor is not None:
         require_admin(actor)
     if not 1 <= len(name.strip()) <= 120:
         raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "a key needs a name", field="name")
+    if reporting and counter_for is not None:
+        raise AuthError(AuthErrorCode.INVALID_ACCOUNT, "a key counts people or reads reports, "
+                        "not both", field="reporting")
     key, prefix, key_hash = new_api_key()
-    api_key = ApiKey(name=name.strip(), prefix=prefix, key_hash=key_hash,
-                     scope=READ_SCOPE if counter_for is None else COUNTER_SCOPE,
+    scope = REPORTING_SCOPE if reporting else READ_SCOPE if counter_for is None \
+        else COUNTER_SCOPE
+    api_key = ApiKey(name=name.strip(), prefix=prefix, key_hash=key_hash, scope=scope,
                      destination_id=counter_for)
     session.add(api_key)
     await session.flush()

@@ -14,6 +14,8 @@ from core.errors import CoreErrorCode, DomainError
 
 #: The languages every chain ends with, in order: for a visitor who asked for nothing or only
 #: Vietnamese, and for any other visitor (a Korean reads English sooner than Vietnamese).
+#: The languages the service writes its interface and content in.
+SERVICE_LANGUAGES = ("vi", "en", "ko", "zh", "ja", "fr")
 HOME_FALLBACK = ("vi", "en")
 FOREIGN_FALLBACK = ("en", "vi")
 #: The header an app sends its chosen language in (wins over Accept-Language, as `lang` does).

@@ -155,3 +155,29 @@ def usage_csv(rows: Iterable[UsageRow]) -> str:
         writer.writerow([row.day.isoformat(), row.destination_id, row.site, row.lang,
                          row.channel, row.scans, row.plays, row.views])
     return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteUsage:
+    """A site's scans, plays and views over a period in one language through one channel."""
+
+    destination_id: int
+    lang: str
+    channel: str
+    scans: int
+    plays: int
+    views: int
+
+
+async def usage_by_site(*, session: AsyncSession, since: date, until: date) -> list[SiteUsage]:
+    """Scans, plays and views between two local days (inclusive) by site, language and
+    channel; the caller checks who may read it."""
+    stmt = (select(UsageCount.destination_id, UsageCount.lang, UsageCount.channel,
+                   _of(UsageKind.SCAN), _of(UsageKind.PLAY), _of(UsageKind.VIEW))
+            .where(UsageCount.day >= since, UsageCount.day <= until)
+            .group_by(UsageCount.destination_id, UsageCount.lang, UsageCount.channel)
+            .order_by(UsageCount.destination_id, UsageCount.lang, UsageCount.channel))
+    return [SiteUsage(destination_id=site, lang=lang, channel=channel, scans=int(scans),
+                      plays=int(plays), views=int(views))
+            for site, lang, channel, scans, plays, views
+            in (await session.execute(stmt)).all()]

@@ -70,8 +70,12 @@ def create(
 def create_key(name: Annotated[str, typer.Option(help="Which kiosk or partner app it is for.")],
                counter_for: Annotated[str | None, typer.Option(
                    help="A people counter's key instead: the slug of the one site it posts "
-                   "counts for (it can do nothing else).")] = None) -> None:
-    """Create a read-only API key (or a site's counter key); it is printed once, keep it."""
+                   "counts for (it can do nothing else).")] = None,
+               reporting: Annotated[bool, typer.Option(
+                   help="The IOC's key instead: it reads the aggregate report (iocReport) "
+                   "and nothing private.")] = False) -> None:
+    """Create a read-only API key (or a site's counter key, or a reporting key); it is printed
+    once, keep it."""
     async def work(session: AsyncSession) -> str:
         site = None
         if counter_for is not None:
@@ -80,7 +84,7 @@ def create_key(name: Annotated[str, typer.Option(help="Which kiosk or partner ap
                 raise AuthError(AuthErrorCode.INVALID_ACCOUNT, f"no site {counter_for!r}")
             site = found.id
         _, key = await service.create_api_key(session=session, actor=None, name=name,
-                                              counter_for=site)
+                                              counter_for=site, reporting=reporting)
         return key
 
     typer.echo(_run(work))

@@ -73,16 +73,18 @@ class AuthMutations:
         return True
 
     @strawberry.mutation(description="A read-only API key for a kiosk or partner app, or with "
-                         "counterFor the key of one site's people counter (admins).")
+                         "counterFor the key of one site's people counter, or with reporting "
+                         "the IOC's key that reads iocReport and nothing private (admins).")
     async def create_api_key(self, info: Info, name: str,
-                             counter_for: strawberry.ID | None = None) -> ApiKeyCreated:
+                             counter_for: strawberry.ID | None = None,
+                             reporting: bool = False) -> ApiKeyCreated:
         site = int_key(counter_for, "Destination") if counter_for else None
         if site is not None and await info.context.loaders.listing_destination.load(site) is None:
             raise GeoError(GeoErrorCode.DESTINATION_NOT_FOUND, "no such site",
                            field="counterFor")
         api_key, key = await auth_service.create_api_key(
             session=info.context.session, actor=info.context.actor, name=name,
-            counter_for=site)
+            counter_for=site, reporting=reporting)
         await info.context.session.commit()
         return ApiKeyCreated(id=to_global_id("ApiKey", api_key.id), name=api_key.name, key=key)
 

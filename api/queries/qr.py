@@ -6,16 +6,21 @@ from datetime import date
 
 import strawberry
 
+from accounts.permissions import require_reporting
 from api.context import Context
 from api.types.common import GeoPointInput, Lang, int_key
 from api.types.destination import Destination
 from api.types.qr import Kiosk, QrCode, ScanRow, ScanStatistics
+from api.types.report import IocReportResult
 from api.types.stop import Stop
 from api.types.usage import UsageStatistics
 from api.types.zone import StopAtConnection, stops_at_connection
 from core.paging import PageRequest, check_first
+from core.time import local_day
 from qr import scans, usage
 from qr import service as qr_service
+from qr.report.period import parse_period
+from qr.report.service import ioc_report
 from tours import zones
 
 Info = strawberry.Info[Context, None]
@@ -91,3 +96,13 @@ class QrQueries:
             session=info.context.session, actor=info.context.actor, since=since, until=until,
             destination_id=int_key(destination_id, "Destination") if destination_id else None)
         return UsageStatistics.of(rows)
+
+    @strawberry.field(description="Staff or a reporting API key: the IOC report of a month "
+                      "(\"2025-03\") or a quarter (\"2025-Q1\") in Asia/Ho_Chi_Minh, as JSON "
+                      "and CSV (schema in README, The IOC report).")
+    async def ioc_report(self, info: Info, period: str) -> IocReportResult:
+        now = info.context.now
+        require_reporting(info.context.actor)  # who asks, before what they ask
+        report = await ioc_report(session=info.context.session, actor=info.context.actor,
+                                  period=parse_period(period, today=local_day(now)), now=now)
+        return IocReportResult.of(report)

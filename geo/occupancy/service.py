@@ -157,3 +157,34 @@ async def crowding_of_destinations(*, session: AsyncSession, destination_ids: Se
     for row in rows:
         grouped[row.destination_id].append(row)
     return {i: _crowding(grouped[i], now) if grouped.get(i) else None for i in destination_ids}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteOccupancy:
+    """A site's counted visitors over a period: the hours with readings, the readings, the
+    hours' visitors added up (visitor-hours) and the busiest hour's visitors."""
+
+    destination_id: int
+    hours: int
+    readings: int
+    visitor_hours: float
+    peak_visitors: float
+
+
+async def occupancy_between(*, session: AsyncSession, start: datetime, end: datetime
+                            ) -> dict[int, SiteOccupancy]:
+    """Each counted site's visitors in the hours from `start` to `end` (UTC, end excluded);
+    the caller checks who may read it."""
+    rows = (await session.execute(
+        select(OccupancyHour.destination_id, OccupancyHour.hour, OccupancyHour.readings,
+               OccupancyHour.total)
+        .where(OccupancyHour.hour >= start, OccupancyHour.hour < end))).all()
+    visitors: dict[int, dict[datetime, float]] = defaultdict(lambda: defaultdict(float))
+    readings: dict[int, int] = defaultdict(int)
+    for site, hour, count, total in rows:
+        visitors[site][as_utc(hour)] += total / count
+        readings[site] += count
+    return {site: SiteOccupancy(destination_id=site, hours=len(hours), readings=readings[site],
+                                visitor_hours=round(sum(hours.values()), 1),
+                                peak_visitors=round(max(hours.values()), 1))
+            for site, hours in sorted(visitors.items())}

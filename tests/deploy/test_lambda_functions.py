@@ -19,7 +19,9 @@ from alembic.script import ScriptDirectory
 
 from api.assets import NODE_MODULES, NPM_ASSETS, STATIC, sync_viewer_assets
 from api.migrations import SCRIPT_LOCATION
-from deploy.invoke import BareLambda, body_of, graphql_event, http_event
+from core.time import local_day
+from deploy.invoke import BareLambda, LambdaFailed, body_of, graphql_event, http_event
+from qr.report.service import TABLES
 from tests.deploy.conftest import CI_PARAMS, serverless_package
 from tests.deploy.stage import (
     DATABASE,
@@ -211,3 +213,30 @@ def test_offline_pack_is_a_redirect_to_the_store_never_the_zip(api: BareLambda,
     again = api.invoke(event)  # the same content version: the same stored zip
     assert {k.lower(): v for k, v in again["headers"].items()}["location"].split("?")[0] == \
         location.split("?")[0]
+
+
+def test_the_report_function_writes_the_ioc_files_to_the_bucket(
+    api: BareLambda, stage: Stage, template: dict[str, Any], lambda_python: Path,
+    api_task: Path, runtime_folder: Path,
+) -> None:
+    # given the demo data, and a QR page scanned once today through the api function
+    assert api.invoke(http_event("GET", "/q/THAU23"))["statusCode"] == 200
+    period = local_day().strftime("%Y-%m")
+    # when the scheduled function runs, as packaged, for this month and then for a bad period
+    with container(template, "report", stage, python=lambda_python, task=api_task,
+                   runtime=runtime_folder) as function:
+        answer = function.invoke({"period": period})
+        with pytest.raises(LambdaFailed) as refused:
+            function.invoke({"period": "2025-Q9"})
+    # then report.json and every table's CSV are in the bucket, under reports/ioc/<period>/
+    assert "INVALID_PERIOD" in str(refused.value)
+    expected = [f"reports/ioc/{period}/{name}"
+                for name in ["report.json", *(f"{t}.csv" for t in TABLES)]]
+    assert answer == {"period": period, "keys": expected}
+    store = stage.store()
+    document = json.loads(store.get(f"reports/ioc/{period}/report.json"))
+    assert document["schemaVersion"] == "1" and document["period"]["label"] == period
+    assert document["totals"]["scans"] >= 1
+    usage = store.get(f"reports/ioc/{period}/usage.csv").decode()
+    assert usage.splitlines()[0] == ",".join(TABLES["usage"])
+    assert scalar(stage, "SELECT count(*) FROM usage_count WHERE kind = 'scan'") >= 1

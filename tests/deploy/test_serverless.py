@@ -124,3 +124,23 @@ def test_the_api_restores_a_snapshot_and_the_http_api_calls_its_published_versio
     (integration,) = [r["Properties"] for r in resources.values()
                       if r["Type"] == "AWS::ApiGatewayV2::Integration"]
     assert json.dumps(integration["IntegrationUri"]).endswith(f'"{alias["Name"]}"]]}}')
+
+
+def test_the_report_runs_monthly_and_quarterly_and_only_puts_reports(
+        ci_template: dict[str, Any]) -> None:
+    report = function_of(ci_template, "report")
+    assert report["Handler"] == "api.lambda_report.handler"
+    assert report["Code"]["S3Key"].endswith("/api.zip")
+    rules = [r["Properties"] for r in ci_template["Resources"].values()
+             if r["Type"] == "AWS::Events::Rule"]
+    schedules = {r["ScheduleExpression"]: json.loads(r["Targets"][0]["Input"]) for r in rules
+                 if "report" in json.dumps(r["Targets"][0]["Arn"]).lower()}
+    # 17:30 UTC on the last day is 00:30 on the first, in Asia/Ho_Chi_Minh (UTC+7)
+    assert schedules == {"cron(30 17 L * ? *)": {"kind": "month"},
+                         "cron(30 17 L 3,6,9,12 ? *)": {"kind": "quarter"}}
+    role = ci_template["Resources"]["ReportRole"]["Properties"]
+    (policy,) = role["Policies"]
+    s3 = [s for s in policy["PolicyDocument"]["Statement"]
+          if any(a.startswith("s3:") for a in s["Action"])]
+    assert s3 == [{"Effect": "Allow", "Action": ["s3:PutObject"],
+                   "Resource": "arn:aws:s3:::tourism-media-ci/media/reports/ioc/*"}]

@@ -1,0 +1,1 @@
+"""The report to the province's operations centre (IOC): a month's or a quarter's figures."""
