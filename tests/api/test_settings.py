@@ -47,6 +47,14 @@ ENVIRONMENT = {
     "TOURISM_QR_RATE_PER_MINUTE": ("30", ("qr", "rate_per_minute"), 30.0),
     "TOURISM_QR_BURST": ("7", ("qr", "burst"), 7),
     "TOURISM_QR_CACHE_SECONDS": ("0", ("qr", "cache_seconds"), 0.0),
+    "TOURISM_GRAPHQL_FAST_PATH": ("false", ("server", "graphql_fast_path"), False),
+    "TOURISM_SMTP_HOST": ("smtp.example.vn", ("mail", "host"), "smtp.example.vn"),
+    "TOURISM_SMTP_PORT": ("2525", ("mail", "port"), 2525),
+    "TOURISM_SMTP_USERNAME": ("console", ("mail", "username"), "console"),
+    "TOURISM_SMTP_PASSWORD": ("mail-secret", ("mail", "password"), "mail-secret"),
+    "TOURISM_SMTP_FROM": ("no-reply@sovhttdl.example.vn", ("mail", "sender"),
+                          "no-reply@sovhttdl.example.vn"),
+    "TOURISM_SMTP_STARTTLS": ("false", ("mail", "starttls"), False),
     "TOURISM_FEEDBACK_PER_HOUR": ("3", ("feedback", "per_hour"), 3.0),
     "TOURISM_FEEDBACK_BURST": ("2", ("feedback", "burst"), 2),
     "TOURISM_FEEDBACK_MAX_TEXT_CHARS": ("500", ("feedback", "max_text_chars"), 500),
@@ -73,6 +81,7 @@ def test_the_documented_names_are_those_of_readme_and_serverless() -> None:
     names = set(re.findall(r"TOURISM_[A-Z0-9_]+[A-Z0-9]", documented))
     not_settings = {"TOURISM_NEW_PASSWORD", "TOURISM_DEMO_PASSWORD", "TOURISM_TEST_BACKENDS",
                     "TOURISM_LAMBDA_PYTHON",  # the build's interpreter (deploy/build.py)
+                    "TOURISM_DIFFERENTIAL_EXAMPLES",  # tests/api/test_differential.py
                     "TOURISM_FONT_DIR"}  # the QR sheets' fonts (qr/sheet.py)
     # read from SSM at start: tests/api/test_settings_production.py, on moto's SSM
     from_ssm = {"TOURISM_SECRET_KEY_SSM_PARAMETER", "TOURISM_DATABASE_PASSWORD_SSM_PARAMETER"}

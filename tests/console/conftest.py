@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 EDITOR = "bien-tap@sovhttdl.example.vn"
 OWNER_A = "chu-khach-san-a@example.vn"
 OWNER_B = "chu-khach-san-b@example.vn"
+ADMIN = "quan-tri@sovhttdl.example.vn"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ async def _seed(url: str) -> None:
     try:
         async with AsyncSession(engine) as session:
             await load_demo(session=session)
-            for email, role in ((EDITOR, "editor"), (OWNER_A, "owner"), (OWNER_B, "owner")):
+            for email, role in ((EDITOR, "editor"), (OWNER_A, "owner"), (OWNER_B, "owner"),
+                                (ADMIN, "admin")):
                 await create_account(session=session, email=email, password=PASSWORD,
                                      role=role, display_name=email.split("@")[0])
             await session.commit()

@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import httpx
 import pytest
@@ -240,3 +240,35 @@ def test_the_report_function_writes_the_ioc_files_to_the_bucket(
     usage = store.get(f"reports/ioc/{period}/usage.csv").decode()
     assert usage.splitlines()[0] == ",".join(TABLES["usage"])
     assert scalar(stage, "SELECT count(*) FROM usage_count WHERE kind = 'scan'") >= 1
+
+
+def _cookies(answer: dict[str, Any]) -> list[str]:
+    """The Set-Cookie values of a function's answer (payload 2.0 puts them apart)."""
+    found = list(answer.get("cookies") or [])
+    headers = {k.lower(): v for k, v in answer.get("headers", {}).items()}
+    return found + ([headers["set-cookie"]] if "set-cookie" in headers else [])
+
+
+def test_the_console_signs_staff_in_with_a_secure_cookie(api: BareLambda, stage: Stage) -> None:
+    form = api.invoke(http_event("GET", "/console/sign-in",
+                                 headers={"accept-language": "vi-VN"}))
+    assert form["statusCode"] == 200
+    page = body_of(form).decode()
+    assert "Đăng nhập" in page and '<html lang="vi">' in page
+    headers = {k.lower(): v for k, v in form["headers"].items()}
+    assert "script-src 'self'" in headers["content-security-policy"]
+    (pre,) = [c for c in _cookies(form) if c.startswith("tourism_console_pre=")]
+    assert "Secure" in pre and "HttpOnly" in pre
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    body = urlencode({"csrf": csrf.group(1), "email": STAFF_EMAIL,
+                      "password": stage.staff_password, "next": "/console/"}).encode()
+    signed = api.invoke(http_event("POST", "/console/sign-in", body=body, headers={
+        "content-type": "application/x-www-form-urlencoded",
+        "cookie": pre.split(";")[0]}))
+    assert signed["statusCode"] == 303, body_of(signed)[:500]
+    (session,) = [c for c in _cookies(signed) if c.startswith("tourism_console=")]
+    assert "Secure" in session and "HttpOnly" in session
+    home = api.invoke(http_event("GET", "/console/", headers={
+        "cookie": session.split(";")[0], "accept-language": "en"}))
+    assert home["statusCode"] == 200 and "Destinations" in body_of(home).decode()

@@ -152,6 +152,7 @@ def test_the_template_declares_the_tiler_on_the_upload_prefix_with_a_dead_letter
     invoke = resources["TilerLambdaEvConf"]["Properties"]["DestinationConfig"]
     assert invoke["OnFailure"]["Destination"] == {"Fn::GetAtt": ["TilerDeadLetterQueue", "Arn"]}
     assert resources["TilerDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
-    (schedule,) = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    (schedule,) = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"
+                   and "sweep" in r["Properties"]["Targets"][0].get("Input", "")]
     assert schedule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
     assert '"sweep":true' in schedule["Properties"]["Targets"][0]["Input"].replace(" ", "")

@@ -64,7 +64,9 @@ async def test_a_korean_phone_hears_the_site_in_english_and_the_page_says_so(
     assert data["narration"]["transcript"].startswith("Welcome to Lady Thien Hau Pagoda")
     assert {"vi", "en", "ko"} <= set(data["availableLanguages"])
     for source in data["narration"]["sources"]:  # the app plays what the JSON names
-        assert (await client.get(source["url"])).status_code == 200
+        played = await client.get(source["url"])  # a counted play, redirected to the store
+        assert played.status_code == 307, played.text
+        assert (await client.get(played.headers["location"])).status_code == 200
 
 
 async def test_a_vietnamese_visitor_hears_the_site_in_vietnamese_with_no_note(
