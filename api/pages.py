@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.language import primary
+from core.language import SERVICE_LANGUAGES, primary
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 #: The languages the visitor pages speak (a catalogue each; English is also the msgids').
-INTERFACE_LANGUAGES = ("vi", "en", "ko", "zh", "ja", "fr")
+INTERFACE_LANGUAGES = SERVICE_LANGUAGES
 
 
 def interface_language(chain: Sequence[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import NamedTuple
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +39,13 @@ from media.store import MediaStore
 log = logging.getLogger("tourism.console")
 #: The largest form the console reads (its uploads go straight to the store).
 MAX_FORM_BYTES = 64 * 1024
+
+
+class Posted(NamedTuple):
+    """A staff member's form whose CSRF token holds."""
+
+    view: View
+    fields: dict[str, str]
 
 
 class Console:
@@ -134,6 +142,16 @@ class Console:
         if nonce and nonce != request.cookies.get(PRE_COOKIE):
             self.signer.set_cookie(response, PRE_COOKIE, nonce, max_age=3600)
         return response
+
+    async def staff_form(self, request: Request) -> Posted | Response:
+        """A staff member's posted form whose CSRF token holds; else the answer to give."""
+        view = await self.staff_view(request)
+        if not isinstance(view, View):
+            return view
+        fields = await self.form(request, view)
+        if fields is None:
+            return self.refused(view)
+        return Posted(view, fields)
 
     def link(self, path: str, token: str) -> str:
         """An absolute console link carrying a one-time token."""

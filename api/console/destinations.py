@@ -21,7 +21,7 @@ from api.console.hours_form import (
 from api.console.photos import photo_section, receive_photo, shown_photo_ids
 from api.console.render import View, page, see_other
 from core.errors import DomainError
-from core.language import pick_text
+from core.language import SERVICE_LANGUAGES, pick_text
 from core.paging import PageRequest
 from core.time import utcnow
 from geo.editing import DestinationEdit, create_destination_by, set_published, update_destination
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from api.console.app import Console
 
 #: The languages a destination's texts are edited in, the source first.
-TEXT_LANGUAGES = ("vi", "en", "ko", "zh", "ja", "fr")
+TEXT_LANGUAGES = SERVICE_LANGUAGES
 TEXT_FIELDS = ("name", "description", "address")
 PAGE_SIZE = 50
 

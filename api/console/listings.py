@@ -22,7 +22,7 @@ from api.console.hours_form import (
 from api.console.photos import photo_section, receive_photo, shown_photo_ids
 from api.console.render import View, page, see_other
 from core.errors import DomainError
-from core.language import pick_text
+from core.language import SERVICE_LANGUAGES, pick_text
 from core.paging import PageRequest
 from core.time import as_utc, utcnow
 from geo.hours import WEEKDAYS
@@ -34,7 +34,7 @@ from geo.service import get_destinations
 if TYPE_CHECKING:
     from api.console.app import Console
 
-TEXT_LANGUAGES = ("vi", "en", "ko", "zh", "ja", "fr")
+TEXT_LANGUAGES = SERVICE_LANGUAGES
 _PHOTO_FIELD = re.compile(r"^photo_(\d{1,12})$")
 
 

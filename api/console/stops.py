@@ -135,16 +135,6 @@ class StopViews:
             return None
         return destination, stop
 
-    async def _posted(self, request: Request) -> tuple[View, dict[str, str]] | Response:
-        """A staff member's posted form with its CSRF token holding, else the answer."""
-        view = await self.console.staff_view(request)
-        if not isinstance(view, View):
-            return view
-        fields = await self.console.form(request, view)
-        if fields is None:
-            return self.console.refused(view)
-        return view, fields
-
     def _missing(self, view: View) -> Response:
         return page(view, "not_found.html", status=404, title=view.gettext("Not found"))
 
@@ -177,7 +167,7 @@ class StopViews:
 
     async def create(self, request: Request) -> Response:
         """Adds a stop at the end of the route; a refusal writes nothing."""
-        posted = await self._posted(request)
+        posted = await self.console.staff_form(request)
         if isinstance(posted, Response):
             return posted
         view, fields = posted
@@ -235,7 +225,7 @@ class StopViews:
 
     async def update(self, request: Request) -> Response:
         """Saves a stop's texts and viewpoint; a refusal writes nothing."""
-        posted = await self._posted(request)
+        posted = await self.console.staff_form(request)
         if isinstance(posted, Response):
             return posted
         view, fields = posted
@@ -259,7 +249,7 @@ class StopViews:
 
     async def move(self, request: Request) -> Response:
         """Moves a stop one place up or down the route."""
-        posted = await self._posted(request)
+        posted = await self.console.staff_form(request)
         if isinstance(posted, Response):
             return posted
         view, fields = posted
@@ -294,7 +284,7 @@ class StopViews:
 
     async def delete(self, request: Request) -> Response:
         """Deletes a stop with its narrations (their files too)."""
-        posted = await self._posted(request)
+        posted = await self.console.staff_form(request)
         if isinstance(posted, Response):
             return posted
         view, fields = posted
@@ -370,7 +360,7 @@ class StopViews:
 
     async def remove_narration(self, request: Request) -> Response:
         """Removes a stop's narration in one language, every format of it."""
-        posted = await self._posted(request)
+        posted = await self.console.staff_form(request)
         if isinstance(posted, Response):
             return posted
         view, fields = posted

@@ -11,13 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.console.app import Posted
 from api.console.render import View, page, see_other
 from api.console.tours import (
     STATUS_WORDS,
-    Posted,
     not_found,
     number,
-    staff_form,
     text_languages,
     texts_of,
 )
@@ -136,7 +135,7 @@ class SceneViews:
     async def change(self, request: Request) -> Response:
         """Saves the scene's titles and view, or adds, moves or edits a hotspot; a refusal
         shows the page again with its message and writes nothing."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view, fields = posted
@@ -206,7 +205,7 @@ class SceneViews:
 
     async def delete(self, request: Request) -> Response:
         """Deletes a scene (after its confirmation page)."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view = posted.view
@@ -245,7 +244,7 @@ class SceneViews:
 
     async def delete_hotspot(self, request: Request) -> Response:
         """Deletes a hotspot (after its confirmation page)."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view = posted.view

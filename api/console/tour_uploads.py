@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.console.app import Posted
 from api.console.guard import CSRF_FIELD
 from api.console.render import View, headers, see_other
-from api.console.tours import MAX_DIRECT_MB, STATUS_WORDS, Posted, not_found, staff_form
+from api.console.tours import MAX_DIRECT_MB, STATUS_WORDS, not_found
 from core.errors import DomainError
 from media import service as media_service
 from media.models import Panorama
@@ -55,7 +56,7 @@ class UploadViews:
 
     async def request_upload(self, request: Request) -> Response:
         """A presigned POST for one panorama (the page's script sends the file there)."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view, fields = posted

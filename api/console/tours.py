@@ -9,12 +9,13 @@ upload, the store, the claim, the tiler: api/console/tour_uploads.py). The scene
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.console.app import Posted
 from api.console.render import View, page, see_other
 from api.console.words import N_
 from core.errors import DomainError
@@ -60,24 +61,6 @@ def number(value: str | None) -> float | None:
         return float(value) if value not in (None, "") else None
     except ValueError:
         return float("nan")
-
-
-class Posted(NamedTuple):
-    """A staff member's form whose CSRF token holds."""
-
-    view: View
-    fields: dict[str, str]
-
-
-async def staff_form(console: Console, request: Request) -> Posted | Response:
-    """A staff member's posted form, or the answer for anybody else or a bad token."""
-    view = await console.staff_view(request)
-    if not isinstance(view, View):
-        return view
-    fields = await console.form(request, view)
-    if fields is None:
-        return console.refused(view)
-    return Posted(view, fields)
 
 
 def not_found(view: View) -> Response:
@@ -138,7 +121,7 @@ class TourViews:
     async def create(self, request: Request) -> Response:
         """Creates a tour of the destination; a refusal shows the form again, writing
         nothing."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view, fields = posted
@@ -199,7 +182,7 @@ class TourViews:
     async def change(self, request: Request) -> Response:
         """Saves the titles, adds a scene from a panorama or moves one; a refusal writes
         nothing."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view, fields = posted
@@ -265,7 +248,7 @@ class TourViews:
 
     async def delete(self, request: Request) -> Response:
         """Deletes a tour (after its confirmation page)."""
-        posted = await staff_form(self.console, request)
+        posted = await self.console.staff_form(request)
         if not isinstance(posted, Posted):
             return posted
         view = posted.view
