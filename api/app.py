@@ -52,7 +52,6 @@ from api.graphql_http import (
     response_media_type,
 )
 from api.hardening import within_time_limit
-from api.loaders import make_loaders
 from api.mailer import Mailer
 from api.media_routes import media_routes
 from api.media_store import store_for
@@ -265,12 +264,11 @@ class GraphQLApp(GraphQL[Context, None]):
         if (self.read_sessions is not self.sessions
                 and isinstance(request_data, GraphQLRequestData)
                 and reads_only(request_data.query or "", request_data.operation_name)):
-            context.session = self.read_sessions()
-            context.loaders = make_loaders(context.session)
+            context.opener = self.read_sessions
         work = super().execute_operation(request, request_adapter, request_data, context,
                                          root_value, sub_response)
         result = await within_time_limit(work, seconds=self.settings.limits.operation_timeout_s,
-                                         session=context.session)
+                                         opened=lambda: context.opened)
         if any(is_unavailable(e.original_error) or (e.extensions or {}).get("code")
                == ApiErrorCode.SERVICE_UNAVAILABLE for e in getattr(result, "errors", None) or []):
             sub_response.status_code = 503
@@ -282,14 +280,13 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
-        """A fresh session, loaders and language for one request."""
-        session = self.sessions()
+        """The context of one request: its session and loaders are made on first use."""
         caller = caller_of(request.scope)
         return Context(
             actor=self.actor_for(request) if self.actor_for and isinstance(request, Request)
             else caller.actor, caller=caller, auth=self.auth,
-            session=session, settings=self.settings, cursors=self.cursors,
-            loaders=make_loaders(session), store=self.store,
+            opener=self.sessions, settings=self.settings, cursors=self.cursors,
+            store=self.store,
             accept_language=request.headers.get("accept-language"),
             request=request if isinstance(request, Request) else None,
             ingest=self.ingest.submit if self.ingest else None,

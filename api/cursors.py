@@ -28,7 +28,7 @@ class Cursors:
         self._key = hashlib.sha256(("cursor:" + secret_key).encode()).digest()
 
     def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIG_BYTES]
+        return hmac.digest(self._key, payload, "sha256")[:_SIG_BYTES]
 
     def encode(self, kind: str, key: tuple[float, ...]) -> str:
         """An opaque cursor for a keyset position of a query kind."""

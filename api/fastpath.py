@@ -193,9 +193,13 @@ class ConnectionPlan:
         """The connection's JSON value."""
         page = rows.page
         items = [item[0] for item in page.items] if rows.nearby else page.items
-        cursors: list[str] | None = None
-        if any(what in ("edges", "pageInfo") for _, what, _ in self.parts):
+        # signing a cursor is most of an edge's cost: only the cursors the selection shows
+        cursors: list[str | None] = [None] * len(page.keys)
+        if self.edge_cursors:
             cursors = [context.cursors.encode(rows.kind, key) for key in page.keys]
+        elif self.page_cursors and page.keys:
+            cursors[0] = context.cursors.encode(rows.kind, page.keys[0])
+            cursors[-1] = context.cursors.encode(rows.kind, page.keys[-1])
         out: dict[str, Any] = {}
         for key, what, sub in self.parts:
             if what == "__typename":
@@ -203,13 +207,25 @@ class ConnectionPlan:
             elif what == "nodes":
                 out[key] = [sub(row, rows.chain) for row in items]
             elif what == "pageInfo":
-                out[key] = _page_info(sub, cursors or [], page.has_next, rows.had_after)
+                out[key] = _page_info(sub, cursors, page.has_next, rows.had_after)
             else:
                 out[key] = [self._edge(sub, item, cursor, rows)
-                            for item, cursor in zip(page.items, cursors or [], strict=True)]
+                            for item, cursor in zip(page.items, cursors, strict=True)]
         return out
 
-    def _edge(self, plan: list[tuple[str, str, Any]], item: Any, cursor: str,
+    @property
+    def edge_cursors(self) -> bool:
+        """Whether an edge's `cursor` is selected (then every row's cursor is signed)."""
+        return any(what == "edges" and any(e == "cursor" for _, e, _ in sub)
+                   for _, what, sub in self.parts)
+
+    @property
+    def page_cursors(self) -> bool:
+        """Whether pageInfo's start or end cursor is selected."""
+        return any(what == "pageInfo" and any(f in ("startCursor", "endCursor") for _, f in sub)
+                   for _, what, sub in self.parts)
+
+    def _edge(self, plan: list[tuple[str, str, Any]], item: Any, cursor: str | None,
               rows: RowPage) -> dict[str, Any]:
         row = item[0] if rows.nearby else item
         out: dict[str, Any] = {}
@@ -227,7 +243,7 @@ class ConnectionPlan:
         return out
 
 
-def _page_info(plan: list[tuple[str, str]], cursors: list[str], has_next: bool,
+def _page_info(plan: list[tuple[str, str]], cursors: list[str | None], has_next: bool,
                had_after: bool) -> dict[str, Any]:
     values = {"__typename": "PageInfo", "hasNextPage": has_next,
               "hasPreviousPage": had_after,

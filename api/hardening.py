@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from graphql import (
@@ -119,15 +119,17 @@ class QueryLimits(AddValidationRules):
 # -- time per operation ----------------------------------------------------------------------
 
 
-async def within_time_limit(work: Awaitable[T], *, seconds: float, session: Any
-                            ) -> T | ExecutionResult:
+async def within_time_limit(work: Awaitable[T], *, seconds: float,
+                            opened: Callable[[], Any]) -> T | ExecutionResult:
     """The operation's result, or an OPERATION_TIMEOUT error once `seconds` have passed (the
-    request's session is then closed, releasing its connection)."""
+    request's session, if it opened one, `opened()`, is then closed, releasing its
+    connection)."""
     try:
         async with asyncio.timeout(seconds):
             return await work
     except TimeoutError:
         log.warning("operation stopped after %.1f s", seconds)
+        session = opened()
         if session is not None:
             await session.close()
         return ExecutionResult(data=None, errors=[GraphQLError(

@@ -63,7 +63,7 @@ class CloseSession(SchemaExtension):
         logged and never replaces the operation's result."""
         yield
         context = self.execution_context.context
-        session = getattr(context, "session", None)
+        session = getattr(context, "opened", None)
         if session is None:
             return
         try:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Float, Select, and_, func, inspect, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Bundle, QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute
 
 from geo import dialects
 from geo.geometry import GeoPoint, circle_bbox
@@ -35,6 +35,7 @@ class _Search:
     """One nearest-first search: what the strategies of each dialect are given."""
 
     entity: Any
+    columns: tuple[Any, ...] | None  # rows of these columns (Core), not the entity
     location: Any
     key: Any
     near: GeoPoint
@@ -42,6 +43,12 @@ class _Search:
     limit: int
     where: tuple[Any, ...]
     after: tuple[float, int] | None
+
+    def select(self, value: Any) -> Select[Any]:
+        """The entity (or the columns) and a value."""
+        if self.columns is None:
+            return select(self.entity, value)
+        return select(*self.columns, value)
 
     def distance(self, point: Any) -> ColumnElement[float]:
         return dialects.GeodesicDistance(self.location, point)
@@ -58,8 +65,14 @@ def after(order: Any, key: Any, cursor: Sequence[Any] | None) -> Any:
     return tuple_(order, key) > tuple_(literal(float(value), Float), literal(int(row_id)))
 
 
-async def _rows(session: AsyncSession, stmt: Select[Any, float]) -> list[tuple[Any, float]]:
-    return [(row, float(value)) for row, value in (await session.execute(stmt)).all()]
+async def _rows(session: AsyncSession, stmt: Select[Any, float], *, flat: bool = False
+                ) -> list[tuple[Any, float]]:
+    """(item, value) of each row of a statement selecting an item, then a value; `flat`: the
+    statement selects columns, then the value, and the item is the row itself."""
+    result = (await session.execute(stmt)).all()
+    if flat:
+        return [(row, float(row[-1])) for row in result]
+    return [(row, float(value)) for row, value in result]
 
 
 async def _knn_then_exact(session: AsyncSession, search: _Search) -> list[tuple[Any, float]]:
@@ -75,13 +88,13 @@ async def _knn_then_exact(session: AsyncSession, search: _Search) -> list[tuple[
     bound = func.least(search.radius_m,
                        select(func.max(knn.c.sd)).scalar_subquery() * _SPHERE_SLACK)
     stmt = (
-        select(search.entity, distance.label("distance"))
+        search.select(distance.label("distance"))
         .where(and_(*search.where, after_cursor, func.ST_DWithin(geog, point_geog, bound),
                     distance <= search.radius_m))
         .order_by(distance, search.key)
         .limit(search.limit)
     )
-    return await _rows(session, stmt)
+    return await _rows(session, stmt, flat=search.columns is not None)
 
 
 async def _expanding_rings(session: AsyncSession, search: _Search
@@ -94,12 +107,12 @@ async def _expanding_rings(session: AsyncSession, search: _Search
         # Every point within `ring` lies in the ring's box, so R*Tree candidates are complete.
         box = dialects.in_box(search.location, circle_bbox(search.near, ring))
         stmt = (
-            select(search.entity, distance.label("distance"))
+            search.select(distance.label("distance"))
             .where(and_(*search.where, after_cursor, box, distance <= ring))
             .order_by(distance, search.key)
             .limit(search.limit)
         )
-        rows = await _rows(session, stmt)
+        rows = await _rows(session, stmt, flat=search.columns is not None)
         if len(rows) >= search.limit or ring >= search.radius_m:
             return rows
         ring = min(search.radius_m, ring * 4)
@@ -114,57 +127,55 @@ def _dialect(session: AsyncSession) -> str:
 
 
 async def nearest(
-    *, session: AsyncSession, entity: type[T], location: QueryableAttribute[Any],
-    near: GeoPoint, radius_m: float, limit: int,
+    *, session: AsyncSession, entity: type[T],
+    location: QueryableAttribute[Any] | ColumnElement[Any], near: GeoPoint, radius_m: float,
+    limit: int,
     where: Sequence[ColumnElement[bool]] = (), after: tuple[float, int] | None = None,
-    columns: Bundle[Any] | None = None,
+    columns: Sequence[Any] | None = None,
 ) -> list[tuple[Any, float]]:
     """Up to `limit` rows of entity whose point `location` lies within radius_m of near,
     nearest first (ties by primary key), each with its geodesic distance in metres; only
     rows matching `where`, and after a (distance, id) cursor when one is given. With
-    `columns` (a Bundle of the entity's columns, its key among them) each row is those
-    columns, no ORM object."""
+    `columns` (of the entity's table, its key among them) each item is a row of those
+    columns and the distance (Core rows: no ORM object, no ORM execution when `location`
+    and `where` are table columns too)."""
     (key,) = inspect(entity).primary_key
-    search = _Search(entity=entity if columns is None else columns, location=location,
+    search = _Search(entity=entity, columns=None if columns is None else tuple(columns),
+                     location=location,
                      key=key, near=near, radius_m=radius_m, limit=limit, where=tuple(where),
                      after=after)
     return await _NEAREST[_dialect(session)](session, search)
 
 
 async def _ordered_from_index(session: AsyncSession, stmt: Select[Any, float], offset: Any,
-                              key: Any, want: int) -> list[tuple[Any, float]]:
+                              key: Any, want: int, flat: bool) -> list[tuple[Any, float]]:
     """The first `want` rows by (offset, key), reading only about `want` rows: PostgreSQL
     orders by `<->` straight from the GiST index but not by a second key, so rows are taken
     by offset alone, with slack, until no tie straddles the cut, then sorted by key too."""
     limit = want + 16
     while True:
-        found = await _rows(session, stmt.order_by(offset).limit(limit))
+        found = await _rows(session, stmt.order_by(offset).limit(limit), flat=flat)
         if len(found) < limit or found[want - 1][1] < found[-1][1]:
             break
         limit *= 4
-    found.sort(key=lambda row: (row[1], _identity(row[0])))
+    name = key.key  # the key's attribute on an entity and on a row of columns alike
+    found.sort(key=lambda row: (row[1], getattr(row[0], name)))
     return found[:want]
 
 
-def _identity(item: Any) -> Any:
-    """The primary key of an entity, or the `id` of a row of columns (geo.spatial's Bundle)."""
-    state = inspect(item, raiseerr=False)
-    return state.identity if state is not None else item.id
-
-
 async def _ordered(session: AsyncSession, stmt: Select[Any, float], offset: Any, key: Any,
-                   want: int) -> list[tuple[Any, float]]:
-    return await _rows(session, stmt.order_by(offset, key).limit(want))
+                   want: int, flat: bool) -> list[tuple[Any, float]]:
+    return await _rows(session, stmt.order_by(offset, key).limit(want), flat=flat)
 
 
-_Ordering = Callable[[AsyncSession, Select[Any, float], Any, Any, int],
+_Ordering = Callable[[AsyncSession, Select[Any, float], Any, Any, int, bool],
                      Awaitable[list[tuple[Any, float]]]]
 _CLOSEST: dict[str, _Ordering] = {"postgresql": _ordered_from_index, "sqlite": _ordered}
 
 
 async def closest_to_centre(*, session: AsyncSession, stmt: Select[Any, float],
-                            offset: ColumnElement[float], key: Any, want: int
-                            ) -> list[tuple[Any, float]]:
-    """The first `want` rows of stmt (which selects an entity and `offset`) by (offset, key):
-    `offset` is a dialects.PlanarOffset from the centre."""
-    return await _CLOSEST[_dialect(session)](session, stmt, offset, key, want)
+                            offset: ColumnElement[float], key: Any, want: int,
+                            flat: bool = False) -> list[tuple[Any, float]]:
+    """The first `want` rows of stmt (which selects an entity and `offset`; `flat`: columns,
+    then `offset`) by (offset, key): `offset` is a dialects.PlanarOffset from the centre."""
+    return await _CLOSEST[_dialect(session)](session, stmt, offset, key, want, flat)

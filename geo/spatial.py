@@ -9,9 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from shapely.geometry import LineString, MultiPolygon, Polygon
-from sqlalchemy import Boolean, and_, func, select
+from sqlalchemy import Boolean, Float, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Bundle
 
 from core.paging import Key, Page, PageRequest, page_of
 from geo import dialects
@@ -41,19 +40,30 @@ ROW_COLUMNS = frozenset({"id", "slug", "name", "description", "address", "lat", 
                          "category", "status", "heritage_ranking", "district"})
 
 
+#: The destination table's own columns: statements of rows built from them alone run as
+#: Core statements, without the ORM's compile and loading steps.
+_TABLE = Destination.__table__.c
+
+
+def _row_column(name: str) -> Any:
+    if name in ("lat", "lng"):  # the model's column properties, on the table's column
+        return (func.ST_Y if name == "lat" else func.ST_X)(_TABLE.location,
+                                                           type_=Float).label(name)
+    return _TABLE[name]
+
+
 @lru_cache(maxsize=256)
-def destination_columns(names: frozenset[str]) -> Bundle[Any]:
-    """A Bundle of these columns of destinations (and their id), for rows without ORM
-    objects; made once per set of names, so that statements stay in SQLAlchemy's cache."""
+def destination_columns(names: frozenset[str]) -> tuple[Any, ...]:
+    """These columns of destinations (and their id), for rows without ORM objects; made once
+    per set of names, so that statements stay in SQLAlchemy's cache."""
     unknown = names - ROW_COLUMNS
     if unknown:
         raise ValueError(f"not a column of a destination row: {sorted(unknown)}")
-    chosen = sorted(names | {"id"})
-    return Bundle("destination", *(getattr(Destination, name) for name in chosen))
+    return tuple(_row_column(name) for name in sorted(names | {"id"}))
 
 
-def _selected(columns: frozenset[str] | None) -> Any:
-    return Destination if columns is None else destination_columns(columns)
+def _selected(columns: frozenset[str] | None) -> tuple[Any, ...]:
+    return (Destination,) if columns is None else destination_columns(columns)
 
 
 def _where(flt: DestinationFilter | None, *more: Any) -> Any:
@@ -67,7 +77,7 @@ async def nearby_destinations(
     """Destinations within radius_m of near, nearest first, each with its distance in metres;
     with `columns` (names of ROW_COLUMNS) rows of those columns instead of ORM objects."""
     cursor = (float(page.after[0]), int(page.after[1])) if page.after is not None else None
-    rows = await nearest(session=session, entity=Destination, location=Destination.location,
+    rows = await nearest(session=session, entity=Destination, location=_TABLE.location,
                          near=near, radius_m=radius_m, limit=page.first + 1,
                          where=filter_clauses(flt), after=cursor,
                          columns=None if columns is None else destination_columns(columns))
@@ -83,23 +93,23 @@ async def destinations_in_area(
     of ROW_COLUMNS) rows of those columns instead of ORM objects."""
     clauses: list[Any] = []
     if bbox is not None:
-        clauses.append(dialects.in_box(Destination.location, bbox))
+        clauses.append(dialects.in_box(_TABLE.location, bbox))
     if area is not None:
         west, south, east, north = area.bounds
-        clauses.append(dialects.in_box(Destination.location, BBox(west, south, east, north)))
+        clauses.append(dialects.in_box(_TABLE.location, BBox(west, south, east, north)))
         shape = dialects.from_wkt(area.wkt, "area_wkt")
-        clauses.append(func.ST_Intersects(Destination.location, shape, type_=Boolean))
+        clauses.append(func.ST_Intersects(_TABLE.location, shape, type_=Boolean))
     if not clauses:
         raise GeoError(GeoErrorCode.INVALID_BBOX, "give a bbox or a polygon", field="bbox")
     west, south, east, north = (bbox.west, bbox.south, bbox.east, bbox.north) if bbox \
         else area.bounds  # type: ignore[union-attr]
-    offset = dialects.planar_offset(Destination.location, (west + east) / 2,
-                                    (south + north) / 2)
+    offset = dialects.planar_offset(_TABLE.location, (west + east) / 2, (south + north) / 2)
     if page.after is not None:
-        clauses.append(after(offset, Destination.id, page.after))
-    stmt = select(_selected(columns), offset.label("offset")).where(_where(flt, *clauses))
+        clauses.append(after(offset, _TABLE.id, page.after))
+    stmt = select(*_selected(columns), offset.label("offset")).where(_where(flt, *clauses))
     found = await closest_to_centre(session=session, stmt=stmt, offset=offset,
-                                    key=Destination.id, want=page.first + 1)
+                                    key=_TABLE.id, want=page.first + 1,
+                                    flat=columns is not None)
     rows = [(d, (float(o), d.id)) for d, o in found]
     return page_of(rows, page.first)
 
