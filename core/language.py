@@ -170,6 +170,8 @@ def pick(texts: Mapping[str, str] | None, chain: Sequence[str]) -> Localized | N
     """The first text along the chain; else any text there is; None when there is none."""
     if not texts:
         return None
+    if chain and texts.get(chain[0]):  # the first choice, as it is: what best_match gives
+        return Localized(texts[chain[0]], chain[0])
     found = best_match((lang for lang, text in texts.items() if text), chain)
     if found is not None:
         return Localized(texts[found], found)
