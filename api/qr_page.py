@@ -127,7 +127,7 @@ def scan_data(view: ScanView, chain: tuple[str, ...], store: MediaStore) -> Page
 
 
 def _duration(seconds: float) -> str:
-    whole = round(seconds)
+    whole = int(seconds)  # whole seconds, as the browser's player shows the length
     return f"{whole // 60}:{whole % 60:02d}"
 
 
