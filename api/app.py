@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from accounts.permissions import Actor
 from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
+from api.compiled import CompiledOperations
 from api.console.app import Console
 from api.context import Context
 from api.counter_routes import counter_routes
@@ -61,7 +62,7 @@ from api.pages import render
 from api.persisted import PersistedQueries, persisted_document
 from api.play_routes import PlayRoutes
 from api.qr_routes import QrRoutes
-from api.schema import build_schema
+from api.schema import build_schema, close_request_session
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
 from api.usage_counter import UsageCounter
@@ -115,6 +116,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self.cursors = Cursors(settings.auth.secret_key)
         self.auth = make_auth_kit(settings, self.read_sessions)
         self.persisted = PersistedQueries()
+        self.compiled = CompiledOperations(
+            self.schema._schema, cost_budget=settings.limits.max_query_cost,  # type: ignore[attr-defined]
+            seconds=settings.limits.operation_timeout_s) if settings.server.graphql_fast_path \
+            else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answers a request: 406 when it accepts neither GraphQL media type, and what
@@ -131,7 +136,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = json_error(406, ApiErrorCode.NOT_ACCEPTABLE, "accept "
                                          f"{GRAPHQL_RESPONSE} or {JSON}")
             else:
-                response = await self.run(request)
+                response = await self.compiled_answer(request) or await self.run(request)
         except HTTPException as refused:
             if isinstance(refused.__cause__, InvalidOperationTypeError):
                 response = json_error(405, ApiErrorCode.METHOD_NOT_ALLOWED, refused.reason,
@@ -140,6 +145,36 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = json_error(refused.status_code, ApiErrorCode.BAD_REQUEST,
                                          refused.reason)
         await response(scope, receive, send)
+
+    async def compiled_answer(self, request: Request) -> Response | None:
+        """A repeated hot read (a JSON POST of a document api/compiled.py keeps) answered by
+        its compiled document; None: the ordinary way answers the request."""
+        if self.compiled is None or request.method != "POST" or request.headers.get(
+                "content-type", "").split(";")[0].strip().lower() != JSON:
+            return None
+        try:
+            data = orjson.loads(await request.body())  # strawberry reads the same bytes again
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict) or data.get("extensions") is not None:
+            return None
+        query, name, variables = data.get("query"), data.get("operationName"), data.get(
+            "variables")
+        compiled = self.compiled.find(query, name) if isinstance(query, str) and isinstance(
+            name, str | None) and isinstance(variables, dict | None) else None
+        if compiled is None:
+            return None
+        context = self.context_of(request)
+        context.opener = self.read_sessions
+        try:
+            body = await self.compiled.answer(compiled, variables or {}, context)
+        finally:
+            await close_request_session(context)
+        if body is None or len(body) > self.settings.limits.max_response_bytes:
+            return None
+        media_type = response_media_type(request.headers.get("accept")) or JSON
+        return Response(body, media_type=CONTENT_TYPES[media_type], headers={
+            "Cache-Control": cache_control(public=False), "Vary": VARY})
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL for a browser's GET without an operation (development only)."""
@@ -273,6 +308,10 @@ class GraphQLApp(GraphQL[Context, None]):
                == ApiErrorCode.SERVICE_UNAVAILABLE for e in getattr(result, "errors", None) or []):
             sub_response.status_code = 503
             sub_response.headers.update(unavailable_headers())
+        if (self.compiled is not None and isinstance(result, ExecutionResult)
+                and not result.errors and isinstance(request_data, GraphQLRequestData)
+                and request_data.query):
+            self.compiled.learn(request_data.query, request_data.operation_name, context)
         if keep and isinstance(result, ExecutionResult) and request_error_status({
                 "data": result.data, "errors": [e.formatted for e in result.errors or []]}) is None:
             self.persisted.keep(request_data.query)
@@ -281,6 +320,10 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> Context:
         """The context of one request: its session and loaders are made on first use."""
+        return self.context_of(request)
+
+    def context_of(self, request: Request | WebSocket) -> Context:
+        """The context of one request (its session and loaders made on first use)."""
         caller = caller_of(request.scope)
         return Context(
             actor=self.actor_for(request) if self.actor_for and isinstance(request, Request)
@@ -386,6 +429,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.graphql = graphql
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.store = store

@@ -55,24 +55,28 @@ class Mutation(QrMutations, TourMutations, AuthMutations, ListingMutations,
     """Every change: staff content, uploads, accounts."""
 
 
+async def close_request_session(context: object) -> None:
+    """Releases the connection of the session a request opened, if it opened one; a failure
+    to release it is logged (the connection is discarded) and never raised."""
+    session = getattr(context, "opened", None)
+    if session is None:
+        return
+    try:
+        await session.close()
+    except Exception:  # e.g. a sibling field's query was cancelled when another failed
+        log.warning("the request's database session could not be closed cleanly; its "
+                    "connection is discarded", exc_info=True)
+        with contextlib.suppress(Exception):
+            await session.invalidate()
+
+
 class CloseSession(SchemaExtension):
     """Closes the request's database session when the operation ends."""
 
     async def on_operation(self) -> AsyncIterator[None]:
-        """Lets the operation run, then releases its connection; a failure to release it is
-        logged and never replaces the operation's result."""
+        """Lets the operation run, then releases its connection (close_request_session)."""
         yield
-        context = self.execution_context.context
-        session = getattr(context, "opened", None)
-        if session is None:
-            return
-        try:
-            await session.close()
-        except Exception:  # e.g. a sibling field's query was cancelled when another failed
-            log.warning("the request's database session could not be closed cleanly; its "
-                        "connection is discarded", exc_info=True)
-            with contextlib.suppress(Exception):
-                await session.invalidate()
+        await close_request_session(self.execution_context.context)
 
 
 class TourismSchema(strawberry.Schema):

@@ -1,0 +1,162 @@
+"""Repeated reads of a hot connection answered without the request pipeline around them (what
+graphql-jit does for graphql-js): once a document whose one root field is destinationsInArea
+or nearbyDestinations has been answered by the ordinary way without an error, and its
+selection had a fast-path plan (api/fastpath.py) that no variable can change, later POSTs of
+the same text skip strawberry's view and extensions and graphql-core's execution: their
+variables are coerced and the operation measured (cost) as graphql-core and QueryCost would,
+the root field's own resolver runs as graphql-core calls it, and the plan writes the page.
+
+Validation and the limits depend on the document alone, so the ordinary answer passed them
+for every later request. Whatever else could refuse a request (variables that do not coerce,
+an operation over the cheap share of the cost budget, a resolver's DomainError, a page over
+the size limit, the time limit) gives the request back to the ordinary way, which answers it
+as it always has. tests/api/test_differential.py sends every generated operation twice to
+the app with the fast path, and requires both answers byte for byte equal to graphql-core's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    GraphQLField,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    Visitor,
+    get_operation_ast,
+    parse,
+    visit,
+)
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+
+from api.context import Context
+from api.cost import COSTLY_SHARE, query_cost
+from api.fastpath import HOT_FIELDS, ConnectionPlan, FastExecutor, RowPage
+
+log = logging.getLogger("tourism.api")
+#: Documents kept (least recently used first out): apps send a handful of hot documents.
+KEPT = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A hot document, ready to answer: its root field and the plan of its selection."""
+
+    document: DocumentNode
+    operation_name: str | None
+    field: GraphQLField
+    node: FieldNode
+    key: str
+    plan: ConnectionPlan
+
+
+class _FixedShape(Visitor):
+    """Finds what could make a selection's plan depend on variables: a directive anywhere, an
+    argument on any field but the root one."""
+
+    def __init__(self, root: FieldNode):
+        super().__init__()
+        self.root = root
+        self.fixed = True
+
+    def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
+        """A directive (@skip/@include with a variable, @defer...)."""
+        self.fixed = False
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        """A field below the root with arguments (its own `lang`)."""
+        if node is not self.root and node.arguments:
+            self.fixed = False
+
+
+def _compile(document: DocumentNode, operation_name: str | None, schema: GraphQLSchema,
+             plans: dict[str, Any]) -> Compiled | None:
+    operation = get_operation_ast(document, operation_name)
+    if not isinstance(operation, OperationDefinitionNode) or operation.operation \
+            is not OperationType.QUERY or operation.directives:
+        return None
+    selections = operation.selection_set.selections
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode):
+        return None
+    root = selections[0]
+    key = root.alias.value if root.alias else root.name.value
+    plan = plans.get(key)
+    if root.name.value not in HOT_FIELDS or not isinstance(plan, ConnectionPlan):
+        return None
+    shape = _FixedShape(root)
+    visit(document, shape)
+    if not shape.fixed or schema.query_type is None:
+        return None
+    return Compiled(document=document, operation_name=operation_name,
+                    field=schema.query_type.fields[root.name.value], node=root, key=key,
+                    plan=plan)
+
+
+class CompiledOperations:
+    """The hot documents this process has answered, and their answers from then on."""
+
+    def __init__(self, schema: GraphQLSchema, *, cost_budget: int, seconds: float):
+        self.schema = schema
+        self.cheap = cost_budget // COSTLY_SHARE  # above it QueryCost takes a COSTLY slot
+        self.seconds = seconds
+        self._kept: OrderedDict[tuple[str, str | None], Compiled | None] = OrderedDict()
+        #: Requests answered here (tests check that the differential test reaches this way).
+        self.answered = 0
+
+    def learn(self, query: str, operation_name: str | None, context: Context) -> None:
+        """After the ordinary way answered a document without errors: keeps it if its one root
+        field is a hot connection whose plan no variable changes (else remembers it is not)."""
+        known = (query, operation_name)
+        if known in self._kept or not context.row_plans:
+            return
+        self._kept[known] = _compile(parse(query), operation_name, self.schema,
+                                     context.row_plans)
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+
+    def find(self, query: str, operation_name: str | None) -> Compiled | None:
+        """The compiled document of this text, if there is one."""
+        found = self._kept.get((query, operation_name))
+        if found is not None:
+            self._kept.move_to_end((query, operation_name))
+        return found
+
+    async def answer(self, compiled: Compiled, variables: dict[str, Any], context: Context
+                     ) -> bytes | None:
+        """The answer's JSON, or None: then the ordinary way answers the request."""
+        executor = FastExecutor.build(self.schema, compiled.document, None, context, variables,
+                                      compiled.operation_name)
+        if isinstance(executor, list):  # variables that do not coerce: the ordinary errors
+            return None
+        if query_cost(compiled.document, schema=self.schema,
+                      operation_name=compiled.operation_name, variables=variables) > self.cheap:
+            return None
+        query_type = self.schema.query_type
+        assert query_type is not None  # a compiled document has a query root
+        info = executor.build_resolve_info(compiled.field, [compiled.node], query_type,
+                                           Path(None, compiled.key, query_type.name))
+        context.row_plans[compiled.key] = compiled.plan
+        try:
+            args = get_argument_values(compiled.field, compiled.node, executor.variable_values)
+            async with asyncio.timeout(self.seconds):
+                result = compiled.field.resolve(None, info, **args)  # type: ignore[misc]
+                if inspect.isawaitable(result):
+                    result = await result
+        except Exception:  # refused, or slow: the ordinary way gives the same answer
+            log.debug("a compiled operation goes the ordinary way", exc_info=True)
+            return None
+        if not isinstance(result, RowPage):
+            return None
+        self.answered += 1
+        return orjson.dumps({"data": {compiled.key: compiled.plan.render(result, context)}})
