@@ -157,7 +157,8 @@ class QrSettings(BaseSettings):
 class FeedbackSettings(BaseSettings):
     """Visitors' feedback, from `TOURISM_FEEDBACK_*` variables: what one client address may
     send (per hour, with a burst), the sizes accepted, how long a signed form stays valid, and
-    how many days a visitor's contact is kept (then `tourism feedback purge` deletes it)."""
+    how many days a visitor's contact is kept (then the daily `purge` function, or
+    `tourism feedback purge`, deletes it)."""
 
     model_config = _config("TOURISM_FEEDBACK_")
 

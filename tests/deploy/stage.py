@@ -140,6 +140,11 @@ def scalar(stage: Stage, query: str) -> Any:
         engine.dispose()
 
 
+def execute(stage: Stage, *statements: str) -> None:
+    """Statements run on the stage's database (as the admin role), committed."""
+    _admin_execute(stage.admin_url, *statements)
+
+
 def container(template: dict[str, Any], name: str, stage: Stage, *, python: Path, task: Path,
               runtime: Path, preexec: Callable[[], None] | None = None) -> BareLambda:
     """A fresh container of one function, with the template's environment (`preexec` runs

@@ -1,6 +1,7 @@
 """The artefact, unzipped into an empty folder and run by a bare interpreter of the deployed
 Python with the packaged template's environment, against PostGIS and moto's S3 and SSM:
-`migrate` brings an empty database to head, `api` answers what visitors and staff ask."""
+`migrate` brings an empty database to head, `api` answers what visitors and staff ask,
+`report` writes the IOC files and `purge` deletes the contacts past the retention period."""
 
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ from tests.deploy.stage import (
     STAFF_EMAIL,
     Stage,
     container,
+    execute,
     prepare_stage,
     scalar,
     seed,
 )
+from tests.qr.test_feedback import SUBMIT
 
 PUBLIC_BASE_URL = "https://tourism.example.vn"
 SEARCH = """query { searchDestinations(text: "chua ba thien hau", first: 1, lang: "en") {
@@ -240,6 +243,35 @@ def test_the_report_function_writes_the_ioc_files_to_the_bucket(
     usage = store.get(f"reports/ioc/{period}/usage.csv").decode()
     assert usage.splitlines()[0] == ",".join(TABLES["usage"])
     assert scalar(stage, "SELECT count(*) FROM usage_count WHERE kind = 'scan'") >= 1
+
+
+def test_the_purge_function_deletes_only_the_contacts_past_retention(
+    api: BareLambda, stage: Stage, template: dict[str, Any], lambda_python: Path,
+    api_task: Path, runtime_folder: Path,
+) -> None:
+    # given two items with a contact, sent through the api function; one received 91 days ago
+    codes = []
+    for text in ("Lan can cầu thang bị gãy", "Thùng rác đầy"):
+        body = json.loads(body_of(api.invoke(graphql_event(SUBMIT, {"input": {
+            "code": "THAU23", "category": "SAFETY", "text": text,
+            "contact": "+84 912 345 678"}}))))
+        assert "errors" not in body, body
+        codes.append(body["data"]["submitFeedback"]["trackingCode"])
+    old, recent = codes
+    execute(stage, "UPDATE feedback SET created_at = created_at - interval '91 days' "
+                   f"WHERE tracking_code = '{old}'")
+    # when the daily function runs, as packaged (the default retention: 90 days)
+    with container(template, "purge", stage, python=lambda_python, task=api_task,
+                   runtime=runtime_folder) as function:
+        answer = function.invoke({})
+    # then the old item's contact is gone, the item stays; the recent one keeps its contact
+    assert answer == {"purged": 1}
+    row = "SELECT {} FROM feedback WHERE tracking_code = '{}'"
+    assert scalar(stage, row.format("contact IS NULL AND contact_purged_at IS NOT NULL", old))
+    assert scalar(stage, row.format("text || ' ' || category", old)) == \
+        "Lan can cầu thang bị gãy safety"
+    assert scalar(stage, row.format("contact", recent)) == "+84 912 345 678"
+    assert scalar(stage, row.format("contact_purged_at IS NULL", recent))
 
 
 def _cookies(answer: dict[str, Any]) -> list[str]:

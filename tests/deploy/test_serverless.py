@@ -27,7 +27,9 @@ def _split(value: Any) -> list[str]:
 def test_functions_run_the_tested_python_on_the_tested_architecture(
         ci_template: dict[str, Any]) -> None:
     for name, handler in (("api", "api.lambda_handler.handler"),
-                          ("migrate", "api.lambda_migrate.handler")):
+                          ("migrate", "api.lambda_migrate.handler"),
+                          ("report", "api.lambda_report.handler"),
+                          ("purge", "api.lambda_purge.handler")):
         function = function_of(ci_template, name)
         assert function["Runtime"] == f"python{build.PYTHON_VERSION}"
         assert function["Architectures"] == ["x86_64"]
@@ -126,21 +128,47 @@ def test_the_api_restores_a_snapshot_and_the_http_api_calls_its_published_versio
     assert json.dumps(integration["IntegrationUri"]).endswith(f'"{alias["Name"]}"]]}}')
 
 
+def _schedules_of(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The properties of the schedule rules whose target is the function `name`."""
+    return [r["Properties"] for r in template["Resources"].values()
+            if r["Type"] == "AWS::Events::Rule"
+            and name in json.dumps(r["Properties"]["Targets"][0]["Arn"]).lower()]
+
+
+def _statements_of(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """The statements of a role's one inline policy."""
+    (policy,) = template["Resources"][role]["Properties"]["Policies"]
+    return list(policy["PolicyDocument"]["Statement"])
+
+
 def test_the_report_runs_monthly_and_quarterly_and_only_puts_reports(
         ci_template: dict[str, Any]) -> None:
     report = function_of(ci_template, "report")
     assert report["Handler"] == "api.lambda_report.handler"
     assert report["Code"]["S3Key"].endswith("/api.zip")
-    rules = [r["Properties"] for r in ci_template["Resources"].values()
-             if r["Type"] == "AWS::Events::Rule"]
-    schedules = {r["ScheduleExpression"]: json.loads(r["Targets"][0]["Input"]) for r in rules
-                 if "report" in json.dumps(r["Targets"][0]["Arn"]).lower()}
+    schedules = {r["ScheduleExpression"]: json.loads(r["Targets"][0]["Input"])
+                 for r in _schedules_of(ci_template, "report")}
     # 17:30 UTC on the last day is 00:30 on the first, in Asia/Ho_Chi_Minh (UTC+7)
     assert schedules == {"cron(30 17 L * ? *)": {"kind": "month"},
                          "cron(30 17 L 3,6,9,12 ? *)": {"kind": "quarter"}}
-    role = ci_template["Resources"]["ReportRole"]["Properties"]
-    (policy,) = role["Policies"]
-    s3 = [s for s in policy["PolicyDocument"]["Statement"]
+    s3 = [s for s in _statements_of(ci_template, "ReportRole")
           if any(a.startswith("s3:") for a in s["Action"])]
     assert s3 == [{"Effect": "Allow", "Action": ["s3:PutObject"],
                    "Resource": "arn:aws:s3:::tourism-media-ci/media/reports/ioc/*"}]
+
+
+def test_the_purge_runs_daily_and_touches_no_media(ci_template: dict[str, Any]) -> None:
+    purge = function_of(ci_template, "purge")
+    assert purge["Role"] == {"Fn::GetAtt": ["PurgeRole", "Arn"]}
+    assert purge["VpcConfig"] == function_of(ci_template, "api")["VpcConfig"]
+    # 19:00 UTC is 02:00 the next day in Asia/Ho_Chi_Minh (UTC+7)
+    assert [r["ScheduleExpression"] for r in _schedules_of(ci_template, "purge")] == [
+        "cron(0 19 * * ? *)"]
+    role = ci_template["Resources"]["PurgeRole"]["Properties"]
+    assert role["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]
+    statements = _statements_of(ci_template, "PurgeRole")
+    assert [s["Action"] for s in statements] == [["ssm:GetParameters"], ["kms:Decrypt"]]
+    assert ":parameter/tourism/ci/*" in json.dumps(statements[0]["Resource"])
+    assert "kms:ViaService" in statements[1]["Condition"]["StringEquals"]
+    assert not any(a.startswith("s3:") for s in statements for a in s["Action"])
