@@ -44,9 +44,11 @@ from api.feedback_routes import FeedbackRoutes
 from api.feedback_tokens import FeedbackTokens
 from api.graphql_http import (
     CONTENT_TYPES,
+    GRAPHIQL_CSP,
     GRAPHQL_RESPONSE,
     JSON,
     VARY,
+    Exchange,
     cache_control,
     json_error,
     request_error_status,
@@ -62,7 +64,7 @@ from api.pages import render
 from api.persisted import PersistedQueries, persisted_document
 from api.play_routes import PlayRoutes
 from api.qr_routes import QrRoutes
-from api.schema import build_schema, close_request_session
+from api.schema import build_schema
 from api.settings import Settings, get_settings
 from api.tour_routes import tour_routes
 from api.usage_counter import UsageCounter
@@ -78,18 +80,6 @@ CORS_HEADERS = ["content-type", "accept", "accept-language", "x-tourism-language
                 "authorization", "x-api-key", "apollographql-client-name",
                 "apollographql-client-version", "apollo-require-preflight",
                 "graphql-require-preflight"]
-#: The GraphiQL page: its scripts and styles only from this app (npm packages, api/static/).
-GRAPHIQL_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-
-
-class _Exchange(Response):
-    """strawberry's sub-response of one request, with what its answer's headers depend on:
-    the media type the client accepts and whether a shared cache may keep the answer."""
-
-    negotiated: str = JSON
-    public: bool = False
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -136,7 +126,9 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = json_error(406, ApiErrorCode.NOT_ACCEPTABLE, "accept "
                                          f"{GRAPHQL_RESPONSE} or {JSON}")
             else:
-                response = await self.compiled_answer(request) or await self.run(request)
+                response = (self.compiled and await self.compiled.respond(
+                    request, self.context_of, opener=self.read_sessions,
+                    max_bytes=self.settings.limits.max_response_bytes)) or await self.run(request)
         except HTTPException as refused:
             if isinstance(refused.__cause__, InvalidOperationTypeError):
                 response = json_error(405, ApiErrorCode.METHOD_NOT_ALLOWED, refused.reason,
@@ -145,36 +137,6 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = json_error(refused.status_code, ApiErrorCode.BAD_REQUEST,
                                          refused.reason)
         await response(scope, receive, send)
-
-    async def compiled_answer(self, request: Request) -> Response | None:
-        """A repeated hot read (a JSON POST of a document api/compiled.py keeps) answered by
-        its compiled document; None: the ordinary way answers the request."""
-        if self.compiled is None or request.method != "POST" or request.headers.get(
-                "content-type", "").split(";")[0].strip().lower() != JSON:
-            return None
-        try:
-            data = orjson.loads(await request.body())  # strawberry reads the same bytes again
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(data, dict) or data.get("extensions") is not None:
-            return None
-        query, name, variables = data.get("query"), data.get("operationName"), data.get(
-            "variables")
-        compiled = self.compiled.find(query, name) if isinstance(query, str) and isinstance(
-            name, str | None) and isinstance(variables, dict | None) else None
-        if compiled is None:
-            return None
-        context = self.context_of(request)
-        context.opener = self.read_sessions
-        try:
-            body = await self.compiled.answer(compiled, variables or {}, context)
-        finally:
-            await close_request_session(context)
-        if body is None or len(body) > self.settings.limits.max_response_bytes:
-            return None
-        media_type = response_media_type(request.headers.get("accept")) or JSON
-        return Response(body, media_type=CONTENT_TYPES[media_type], headers={
-            "Cache-Control": cache_control(public=False), "Vary": VARY})
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL for a browser's GET without an operation (development only)."""
@@ -197,7 +159,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         """The request's sub-response, knowing the media type the client accepts and whether
         its answer may be public (a GET without credentials)."""
-        exchange = _Exchange()
+        exchange = Exchange()
         exchange.status_code = None  # type: ignore[assignment]  # strawberry's "not set"
         del exchange.headers["content-length"]
         exchange.negotiated = response_media_type(request.headers.get("accept")) or JSON

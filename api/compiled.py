@@ -20,6 +20,7 @@ import asyncio
 import inspect
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +40,15 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
 
 from api.context import Context
 from api.cost import COSTLY_SHARE, query_cost
 from api.fastpath import HOT_FIELDS, ConnectionPlan, FastExecutor, RowPage
+from api.graphql_http import CONTENT_TYPES, JSON, VARY, cache_control, response_media_type
+from api.schema import close_request_session
 
 log = logging.getLogger("tourism.api")
 #: Documents kept (least recently used first out): apps send a handful of hot documents.
@@ -160,3 +166,34 @@ class CompiledOperations:
             return None
         self.answered += 1
         return orjson.dumps({"data": {compiled.key: compiled.plan.render(result, context)}})
+
+    async def respond(self, request: Request, context_of: Callable[[Request], Context], *,
+                      opener: Callable[[], AsyncSession], max_bytes: int) -> Response | None:
+        """The answer to a repeated hot read (a JSON POST of a document kept here), on a
+        session from `opener`; None: the ordinary way answers the request."""
+        if request.method != "POST" or request.headers.get("content-type", "").split(
+                ";")[0].strip().lower() != JSON:
+            return None
+        try:
+            data = orjson.loads(await request.body())  # strawberry reads the same bytes again
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict) or data.get("extensions") is not None:
+            return None
+        query, name, variables = (data.get("query"), data.get("operationName"),
+                                  data.get("variables"))
+        compiled = self.find(query, name) if isinstance(query, str) and isinstance(
+            name, str | None) and isinstance(variables, dict | None) else None
+        if compiled is None:
+            return None
+        context = context_of(request)
+        context.opener = opener
+        try:
+            body = await self.answer(compiled, variables or {}, context)
+        finally:
+            await close_request_session(context)
+        if body is None or len(body) > max_bytes:
+            return None
+        media_type = response_media_type(request.headers.get("accept")) or JSON
+        return Response(body, media_type=CONTENT_TYPES[media_type], headers={
+            "Cache-Control": cache_control(public=False), "Vary": VARY})

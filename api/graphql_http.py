@@ -26,6 +26,10 @@ VARY = "Accept, Accept-Language, X-Tourism-Language, Authorization, X-Api-Key"
 #: How long a shared cache (CDN, proxy) may keep a public query's answer: opening hours and
 #: `openNow` stay close to the truth.
 PUBLIC_MAX_AGE_S = 60
+#: The GraphiQL page: its scripts and styles only from this app (npm packages, api/static/).
+GRAPHIQL_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 #: Codes of request errors with a status other than 400.
 _STATUS_OF_CODE: dict[object, int] = {ApiErrorCode.SERVICE_BUSY: 503}
 #: Errors without a path that come from running the operation: its `data` entry stays (null).
@@ -100,6 +104,14 @@ def request_error_status(answer: Mapping[str, Any]) -> int | None:
 def cache_control(*, public: bool) -> str:
     """The Cache-Control of a GraphQL answer: shared caches may keep a public one briefly."""
     return f"public, max-age={PUBLIC_MAX_AGE_S}" if public else "no-store"
+
+
+class Exchange(Response):
+    """strawberry's sub-response of one request, with what its answer's headers depend on:
+    the media type the client accepts and whether a shared cache may keep the answer."""
+
+    negotiated: str = JSON
+    public: bool = False
 
 
 class GraphQLErrorResponse:
