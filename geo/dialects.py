@@ -156,9 +156,20 @@ class InBox(FunctionElement[bool]):
     _is_implicitly_boolean = True  # a predicate on every dialect: never `... = 1`
 
 
-def in_box(geom: Any, box: BBox) -> InBox:
-    """Whether geom lies in box: InBox(geom, west, south, east, north)."""
-    return InBox(geom, box.west, box.south, box.east, box.north)
+def in_box(geom: Any, box: BBox, *, name: str | None = None) -> InBox:
+    """Whether geom lies in box: InBox(geom, west, south, east, north); with a `name`, the
+    box is bound as `{name}_west` ... `{name}_north` (box_params), for statements that serve
+    every box."""
+    if name is None:
+        return InBox(geom, box.west, box.south, box.east, box.north)
+    return InBox(geom, *(bindparam(key, value, type_=Float)
+                         for key, value in box_params(name, box).items()))
+
+
+def box_params(name: str, box: BBox) -> dict[str, float]:
+    """The bound values of in_box(..., name=name) for a box."""
+    return {f"{name}_west": box.west, f"{name}_south": box.south, f"{name}_east": box.east,
+            f"{name}_north": box.north}
 
 
 @compiles(InBox, "postgresql")

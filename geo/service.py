@@ -61,17 +61,21 @@ class NewDestination:
 _TOUR = table("tour", column("destination_id"), column("status"))
 _STOP = table("stop", column("id"), column("destination_id"))
 _NARRATION = table("narration", column("stop_id"))
+#: Filters are predicates on the tables' own columns: statements of rows of columns stay Core
+#: statements (no ORM compile), and ORM queries take them alike.
+_DESTINATION = Destination.__table__.c
+_PERIOD = OpeningPeriod.__table__.c
 
 
 def _has_tour() -> ColumnElement[bool]:
-    return exists().where(_TOUR.c.destination_id == Destination.id,
+    return exists().where(_TOUR.c.destination_id == _DESTINATION.id,
                           _TOUR.c.status == Status.PUBLISHED.value)
 
 
 def _has_audio() -> ColumnElement[bool]:
     return exists(select(_STOP.c.id).select_from(
         _STOP.join(_NARRATION, _NARRATION.c.stop_id == _STOP.c.id)
-    ).where(_STOP.c.destination_id == Destination.id))
+    ).where(_STOP.c.destination_id == _DESTINATION.id))
 
 
 def filter_clauses(flt: DestinationFilter | None) -> list[ColumnElement[bool]]:
@@ -79,22 +83,22 @@ def filter_clauses(flt: DestinationFilter | None) -> list[ColumnElement[bool]]:
     flt = flt or DestinationFilter()
     clauses: list[ColumnElement[bool]] = []
     if not flt.include_drafts:
-        clauses.append(Destination.status == Status.PUBLISHED.value)
+        clauses.append(_DESTINATION.status == Status.PUBLISHED.value)
     if flt.categories:
-        clauses.append(Destination.category.in_(flt.categories))
+        clauses.append(_DESTINATION.category.in_(flt.categories))
     if flt.rankings:
-        clauses.append(Destination.heritage_ranking.in_(flt.rankings))
+        clauses.append(_DESTINATION.heritage_ranking.in_(flt.rankings))
     if flt.provinces:
-        clauses.append(Destination.province_code.in_(flt.provinces))
+        clauses.append(_DESTINATION.province_code.in_(flt.provinces))
     if flt.open_now is not None:
         if flt.now is None:
             raise ValueError("open_now needs the current time")
         weekday, minute = local_slot(flt.now)
         open_clause = exists().where(
-            OpeningPeriod.destination_id == Destination.id,
-            OpeningPeriod.weekday == weekday,
-            OpeningPeriod.opens_minute <= minute,
-            OpeningPeriod.closes_minute > minute,
+            _PERIOD.destination_id == _DESTINATION.id,
+            _PERIOD.weekday == weekday,
+            _PERIOD.opens_minute <= minute,
+            _PERIOD.closes_minute > minute,
         )
         clauses.append(open_clause if flt.open_now else ~open_clause)
     if flt.has_tour is not None:

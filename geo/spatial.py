@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from typing import Any
 
 from shapely.geometry import LineString, MultiPolygon, Polygon
-from sqlalchemy import Boolean, Float, and_, func, select
+from sqlalchemy import Boolean, Float, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.paging import Key, Page, PageRequest, page_of
@@ -17,10 +17,11 @@ from geo import dialects
 from geo.errors import GeoError, GeoErrorCode
 from geo.geometry import METRES_PER_DEGREE_LAT_MIN, BBox, GeoPoint
 from geo.models import Destination
-from geo.nearest import after, closest_to_centre, nearest
+from geo.nearest import after, after_params, closest_to_centre, kept, nearest
 from geo.service import DestinationFilter, filter_clauses
 
 MAX_ZOOM = 22
+_NOWHERE = BBox(0.0, 0.0, 0.0, 0.0)  # a box bound per request (in_box's `name`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,13 @@ def _where(flt: DestinationFilter | None, *more: Any) -> Any:
     return and_(*filter_clauses(flt), *more)
 
 
+def _where_key(flt: DestinationFilter | None) -> DestinationFilter | None:
+    """What stands for a filter's clauses in a kept statement: the filter itself, unless its
+    clauses depend on the time (openNow), which no kept statement may hold."""
+    flt = flt or DestinationFilter()
+    return None if flt.open_now is not None else replace(flt, now=None)
+
+
 async def nearby_destinations(
     *, session: AsyncSession, near: GeoPoint, radius_m: float,
     flt: DestinationFilter | None, page: PageRequest, columns: frozenset[str] | None = None,
@@ -79,9 +87,39 @@ async def nearby_destinations(
     cursor = (float(page.after[0]), int(page.after[1])) if page.after is not None else None
     rows = await nearest(session=session, entity=Destination, location=_TABLE.location,
                          near=near, radius_m=radius_m, limit=page.first + 1,
-                         where=filter_clauses(flt), after=cursor,
+                         where=filter_clauses(flt), after=cursor, where_key=_where_key(flt),
                          columns=None if columns is None else destination_columns(columns))
     return page_of([((d, dist), (dist, d.id)) for d, dist in rows], page.first)
+
+
+def _area_statement(selected: tuple[Any, ...], where: list[Any], *, has_bbox: bool,
+                    has_area: bool, has_after: bool) -> tuple[Select[Any], Any]:
+    """The statement of an area's page and its offset, every value bound by name (_area_params)."""
+    clauses: list[Any] = list(where)
+    if has_bbox:
+        clauses.append(dialects.in_box(_TABLE.location, _NOWHERE, name="box"))
+    if has_area:
+        clauses.append(dialects.in_box(_TABLE.location, _NOWHERE, name="bounds"))
+        polygon = dialects.from_wkt("POINT(0 0)", "area_wkt")  # bound per request
+        clauses.append(func.ST_Intersects(_TABLE.location, polygon, type_=Boolean))
+    offset = dialects.planar_offset(_TABLE.location, 0.0, 0.0)
+    if has_after:
+        clauses.append(after(offset, _TABLE.id, (0.0, 0)))
+    return select(*selected, offset.label("offset")).where(and_(*clauses)), offset
+
+
+def _area_params(bbox: BBox | None, area: Polygon | MultiPolygon | None,
+                 cursor: Key | None) -> dict[str, Any]:
+    west, south, east, north = (bbox.west, bbox.south, bbox.east, bbox.north) if bbox \
+        else area.bounds  # type: ignore[union-attr]
+    params: dict[str, Any] = {"c_lng": (west + east) / 2, "c_lat": (south + north) / 2,
+                              **after_params(cursor)}
+    if bbox is not None:
+        params.update(dialects.box_params("box", bbox))
+    if area is not None:
+        params.update(dialects.box_params("bounds", BBox(*area.bounds)))
+        params["area_wkt"] = area.wkt
+    return params
 
 
 async def destinations_in_area(
@@ -91,24 +129,18 @@ async def destinations_in_area(
     """Destinations inside a box and/or a polygon, nearest to its centre first (then by id):
     an order the spatial index gives without reading the whole area; with `columns` (names
     of ROW_COLUMNS) rows of those columns instead of ORM objects."""
-    clauses: list[Any] = []
-    if bbox is not None:
-        clauses.append(dialects.in_box(_TABLE.location, bbox))
-    if area is not None:
-        west, south, east, north = area.bounds
-        clauses.append(dialects.in_box(_TABLE.location, BBox(west, south, east, north)))
-        shape = dialects.from_wkt(area.wkt, "area_wkt")
-        clauses.append(func.ST_Intersects(_TABLE.location, shape, type_=Boolean))
-    if not clauses:
+    if bbox is None and area is None:
         raise GeoError(GeoErrorCode.INVALID_BBOX, "give a bbox or a polygon", field="bbox")
-    west, south, east, north = (bbox.west, bbox.south, bbox.east, bbox.north) if bbox \
-        else area.bounds  # type: ignore[union-attr]
-    offset = dialects.planar_offset(_TABLE.location, (west + east) / 2, (south + north) / 2)
-    if page.after is not None:
-        clauses.append(after(offset, _TABLE.id, page.after))
-    stmt = select(*_selected(columns), offset.label("offset")).where(_where(flt, *clauses))
-    found = await closest_to_centre(session=session, stmt=stmt, offset=offset,
-                                    key=_TABLE.id, want=page.first + 1,
+    selected = _selected(columns)
+    shape = {"has_bbox": bbox is not None, "has_area": area is not None,
+             "has_after": page.after is not None}
+    where_key = _where_key(flt)
+    build = partial(_area_statement, selected, filter_clauses(flt), **shape)
+    stmt, offset = build() if where_key is None else kept(
+        (_area_statement, selected, where_key, *shape.values()), build)
+    found = await closest_to_centre(session=session, stmt=stmt,
+                                    params=_area_params(bbox, area, page.after),
+                                    offset=offset, key=_TABLE.id, want=page.first + 1,
                                     flat=columns is not None)
     rows = [(d, (float(o), d.id)) for d, o in found]
     return page_of(rows, page.first)
