@@ -40,6 +40,11 @@ VALUE_WORDS = {
     "name": N_("Name"), "address": N_("Address"),
     "scans": N_("Scans"), "plays": N_("Plays"), "views": N_("Views"),
     "web": N_("Web page"), "app": N_("App"), "kiosk": N_("Kiosk"),
+    # the keys inside a listing's values (geo.listings.checks), as the review shows them
+    "phone": N_("Phone"), "email": N_("E-mail"), "website": N_("Website"),
+    "wheelchair": N_("Wheelchair access"), "notes": N_("Notes"), "date": N_("From"),
+    "until": N_("Until"), "reason": N_("Reason"), "label": N_("Item"),
+    "amount_vnd": N_("Price (VND)"),
 }
 
 

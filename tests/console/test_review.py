@@ -67,6 +67,8 @@ async def test_an_approved_change_is_published_and_the_owner_is_told(
     detail = await mail_client.get(f"/console/review/{change.id}")
     assert "The old hotel." in detail.text and "The newly renovated hotel." in detail.text
     assert "+84 274 3822 555" in detail.text and 'class="stale"' in detail.text
+    # the contact's parts named in the console's language, not by their keys
+    assert "<dt>phone</dt>" not in detail.text and "<dt>Điện thoại</dt>" in detail.text
     decided = await mail_client.post(f"/console/review/{change.id}/decide", data={
         "csrf": csrf_of(detail.text), "decision": "approve"})
     assert decided.status_code == 303
