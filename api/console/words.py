@@ -45,6 +45,13 @@ VALUE_WORDS = {
     "wheelchair": N_("Wheelchair access"), "notes": N_("Notes"), "date": N_("From"),
     "until": N_("Until"), "reason": N_("Reason"), "label": N_("Item"),
     "amount_vnd": N_("Price (VND)"),
+    # a destination's category (geo.models.Category)
+    "museum": N_("Museum"), "relic_site": N_("Relic site"), "pagoda": N_("Pagoda"),
+    "temple": N_("Temple"), "communal_house": N_("Communal house"), "church": N_("Church"),
+    "park": N_("Park"), "craft_village": N_("Craft village"),
+    "eco_tourism": N_("Eco-tourism site"), "beach": N_("Beach"), "resort": N_("Resort"),
+    "hotel": N_("Hotel"), "restaurant": N_("Restaurant"), "tour_operator": N_("Tour operator"),
+    "shop": N_("Shop"),
 }
 
 

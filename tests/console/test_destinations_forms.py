@@ -54,6 +54,9 @@ async def test_sign_in_sets_a_private_cookie_and_sign_out_ends_it(
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/console" in cookie
     listing = await client.get("/console/destinations")
     assert listing.status_code == 200 and "Chùa Bà Thiên Hậu" in listing.text
+    # categories in the console's language (Vietnamese here), not as their values
+    assert "<td>Chùa</td>" in listing.text and "<td>pagoda</td>" not in listing.text
+    assert '<option value="museum">Bảo tàng</option>' in listing.text
     assert "script-src 'self'" in listing.headers["content-security-policy"]
     out = await client.post("/console/sign-out", data={"csrf": csrf_of(listing.text)})
     assert out.status_code == 303
