@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    ArgumentNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
@@ -33,6 +34,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    VariableNode,
     Visitor,
     get_operation_ast,
     parse,
@@ -65,16 +67,19 @@ class Compiled:
     node: FieldNode
     key: str
     plan: ConnectionPlan
+    cost: int | None  # the operation's cost, when no variable gives a `first`
 
 
 class _FixedShape(Visitor):
-    """Finds what could make a selection's plan depend on variables: a directive anywhere, an
-    argument on any field but the root one."""
+    """Finds what could make a selection's plan depend on variables (a directive anywhere, an
+    argument on any field but the root one), and whether its cost does (a `first` given by a
+    variable)."""
 
     def __init__(self, root: FieldNode):
         super().__init__()
         self.root = root
         self.fixed = True
+        self.first_from_variables = False
 
     def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
         """A directive (@skip/@include with a variable, @defer...)."""
@@ -84,6 +89,11 @@ class _FixedShape(Visitor):
         """A field below the root with arguments (its own `lang`)."""
         if node is not self.root and node.arguments:
             self.fixed = False
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        """A `first` given by a variable: the cost (api/cost.py) depends on it."""
+        if node.name.value == "first" and isinstance(node.value, VariableNode):
+            self.first_from_variables = True
 
 
 def _compile(document: DocumentNode, operation_name: str | None, schema: GraphQLSchema,
@@ -104,9 +114,11 @@ def _compile(document: DocumentNode, operation_name: str | None, schema: GraphQL
     visit(document, shape)
     if not shape.fixed or schema.query_type is None:
         return None
+    cost = None if shape.first_from_variables else query_cost(
+        document, schema=schema, operation_name=operation_name)
     return Compiled(document=document, operation_name=operation_name,
                     field=schema.query_type.fields[root.name.value], node=root, key=key,
-                    plan=plan)
+                    plan=plan, cost=cost)
 
 
 class CompiledOperations:
@@ -145,8 +157,10 @@ class CompiledOperations:
                                       compiled.operation_name)
         if isinstance(executor, list):  # variables that do not coerce: the ordinary errors
             return None
-        if query_cost(compiled.document, schema=self.schema,
-                      operation_name=compiled.operation_name, variables=variables) > self.cheap:
+        cost = compiled.cost if compiled.cost is not None else query_cost(
+            compiled.document, schema=self.schema, operation_name=compiled.operation_name,
+            variables=variables)
+        if cost > self.cheap:
             return None
         query_type = self.schema.query_type
         assert query_type is not None  # a compiled document has a query root

@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from api.app import create_app
+from api.cost import COSTLY_SHARE, query_cost
+from api.schema import build_schema
 from api.settings import Settings
 
 AREA = """query Area($bbox: BBoxInput, $first: Int) { destinationsInArea(bbox: $bbox,
@@ -115,3 +118,22 @@ async def test_an_aliased_nearby_read_and_a_get_are_answered_alike(apps: Any) ->
     got = await fast.get("/graphql", params=params)
     assert compiled.answered == 1
     assert _answer(got) == _answer(await plain.get("/graphql", params=params))
+
+
+async def test_a_costly_document_keeps_taking_a_costly_slot_the_ordinary_way(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], connection: AsyncConnection,
+) -> None:
+    # given a budget under which a literal page of 40 is costly (over the cheap share)
+    query = AREA.replace("$first: Int", "").replace("first: $first", "first: 40")
+    cost = query_cost(parse(query), schema=build_schema(production=False)._schema)
+    budget = cost * COSTLY_SHARE - 1
+    app = create_app(settings.model_copy(update={"limits": settings.limits.model_copy(
+        update={"max_query_cost": budget})}), engine=connection.engine, sessions=sessions)
+    body = {"query": query, "variables": {"bbox": VIETNAM}}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        # when it is sent again and again
+        answers = [await client.post("/graphql", json=body) for _ in range(3)]
+    # then every answer is the ordinary way's (it runs in a COSTLY slot), and whole
+    assert app.state.graphql.compiled.answered == 0
+    assert all(len(a.json()["data"]["destinationsInArea"]["edges"]) == 40 for a in answers)
