@@ -32,8 +32,11 @@ def serving(app: ASGIApp, *, port: int | None = None) -> Iterator[str]:
     """Serves the app in a thread until the block ends (on `port`, or a free one); gives its
     base URL."""
     port = port or free_port()
+    # keep-alive longer than any pause of a loaded test machine: past uvicorn's 5 s a server
+    # closes a pooled connection just as a starved client sends on it (httpx.ReadError)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+                                           log_level="warning", lifespan="on",
+                                           timeout_keep_alive=60))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
