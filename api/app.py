@@ -28,7 +28,7 @@ from strawberry.types import ExecutionResult
 from accounts.permissions import Actor
 from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
-from api.compiled import CompiledOperations
+from api.compiled import CompiledOperations, parsed_body
 from api.console.app import Console
 from api.context import Context
 from api.counter_routes import counter_routes
@@ -205,6 +205,12 @@ class GraphQLApp(GraphQL[Context, None]):
                        "smaller pages (first) or fewer fields", "extensions": {
                 "code": ApiErrorCode.RESPONSE_TOO_LARGE.value, "bytes": len(body),
                 "limit": limit}}]}), False
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request's JSON, parsed once: the body the compiled way parsed is not parsed
+        again (api/compiled.py); anything else as strawberry parses it."""
+        known, value = parsed_body(data)
+        return value if known else super().decode_json(data)
 
     def encode_json(self, data: object) -> bytes:
         """The answer as compact UTF-8, within TOURISM_MAX_RESPONSE_BYTES."""

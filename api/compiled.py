@@ -21,6 +21,7 @@ import inspect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,18 @@ from api.schema import close_request_session
 log = logging.getLogger("tourism.api")
 #: Documents kept (least recently used first out): apps send a handful of hot documents.
 KEPT = 256
+#: The request body this request's compiled way parsed, and what it parsed to: when the
+#: ordinary way answers after all, strawberry's decode_json takes it instead of parsing the
+#: same bytes again (GraphQLApp.decode_json, parsed_body).
+PARSED_BODY: ContextVar[tuple[bytes, Any] | None] = ContextVar("parsed_body", default=None)
+
+
+def parsed_body(data: str | bytes) -> tuple[bool, Any]:
+    """(True, the value) when `data` is the very body the compiled way already parsed."""
+    found = PARSED_BODY.get()
+    if found is not None and found[0] is data:
+        return True, found[1]
+    return False, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +201,12 @@ class CompiledOperations:
         if request.method != "POST" or request.headers.get("content-type", "").split(
                 ";")[0].strip().lower() != JSON:
             return None
+        body = await request.body()
         try:
-            data = orjson.loads(await request.body())  # strawberry reads the same bytes again
+            data = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return None
+            return None  # strawberry's own parse gives the ordinary refusal
+        PARSED_BODY.set((body, data))  # the ordinary way reads these bytes: parsed once
         if not isinstance(data, dict) or data.get("extensions") is not None:
             return None
         query, name, variables = (data.get("query"), data.get("operationName"),
@@ -203,11 +218,11 @@ class CompiledOperations:
         context = context_of(request)
         context.opener = opener
         try:
-            body = await self.answer(compiled, variables or {}, context)
+            answered = await self.answer(compiled, variables or {}, context)
         finally:
             await close_request_session(context)
-        if body is None or len(body) > max_bytes:
+        if answered is None or len(answered) > max_bytes:
             return None
         media_type = response_media_type(request.headers.get("accept")) or JSON
-        return Response(body, media_type=CONTENT_TYPES[media_type], headers={
+        return Response(answered, media_type=CONTENT_TYPES[media_type], headers={
             "Cache-Control": cache_control(public=False), "Vary": VARY})
