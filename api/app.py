@@ -38,6 +38,7 @@ from api.db import (
     make_session_factory,
     make_statement_sessions,
     pool_options,
+    row_reads_for,
 )
 from api.errors import ApiErrorCode, classify, is_unavailable
 from api.feedback_routes import FeedbackRoutes
@@ -70,6 +71,7 @@ from api.tour_routes import tour_routes
 from api.usage_counter import UsageCounter
 from core.errors import DomainError
 from core.health import ping_database
+from core.row_reads import RowReads
 from media.ingest import IngestWorker
 from media.store import MediaStore
 
@@ -92,7 +94,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  store: MediaStore,
-                 read_sessions: async_sessionmaker[AsyncSession] | None = None):
+                 read_sessions: async_sessionmaker[AsyncSession] | None = None,
+                 row_reads: RowReads | None = None):
         super().__init__(
             build_schema(production=settings.server.is_production,
                          fast_path=settings.server.graphql_fast_path),
@@ -102,6 +105,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.sessions = sessions
         self.read_sessions = read_sessions or sessions
+        self.row_reads = row_reads  # the hot reads' rows on PostgreSQL (core.row_reads)
         self.store = store
         self.cursors = Cursors(settings.auth.secret_key)
         self.auth = make_auth_kit(settings, self.read_sessions)
@@ -300,16 +304,17 @@ class GraphQLApp(GraphQL[Context, None]):
             store=self.store,
             accept_language=request.headers.get("accept-language"),
             request=request if isinstance(request, Request) else None,
-            ingest=self.ingest.submit if self.ingest else None,
+            ingest=self.ingest.submit if self.ingest else None, row_reads=self.row_reads,
         )
 
 
 def create_app(
     settings: Settings | None = None, *, engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
-    actor_for: Callable[[Request], Actor] | None = None,
+    actor_for: Callable[[Request], Actor] | None = None, row_reads: RowReads | None = None,
 ) -> Starlette:
-    """The service's ASGI app; engine and sessions may be given (tests, Lambda warm starts)."""
+    """The service's ASGI app; engine, sessions and the hot reads' reader of rows may be given
+    (tests, Lambda warm starts)."""
     settings = settings or get_settings()
     owns_engine = engine is None and sessions is None
     if engine is None:
@@ -319,11 +324,13 @@ def create_app(
                                    **pool_options(settings.db.pool))
     read_sessions = None if sessions else make_session_factory(
         engine.execution_options(isolation_level="AUTOCOMMIT"))
+    row_reads = row_reads or (None if sessions else row_reads_for(  # given sessions: no reader
+        engine, size=settings.db.pool_size, statement_timeout_ms=settings.db.statement_timeout_ms))
     sessions = sessions or make_session_factory(engine)
     store = store_for(settings)
     # in production node_modules is not packaged: the viewers' files come from the store
     from_store = settings.server.is_production
-    graphql = GraphQLApp(settings, sessions, store, read_sessions)
+    graphql = GraphQLApp(settings, sessions, store, read_sessions, row_reads)
     graphql.actor_for = actor_for
     ingest = None if settings.server.is_production else IngestWorker(sessions, store)
     graphql.ingest = ingest
@@ -369,6 +376,8 @@ def create_app(
         if ingest is not None:
             await ingest.close()
         await qr.close()
+        if row_reads is not None:
+            await row_reads.close()
         if owns_engine:
             await engine.dispose()
 

@@ -21,6 +21,7 @@ from api.cursors import Cursors
 from api.loaders import Loaders, make_loaders
 from api.settings import Settings
 from core.language import APP_LANGUAGE_HEADER, request_chain
+from core.row_reads import RowReads, RowSource
 from core.time import utcnow
 from media.store import MediaStore
 
@@ -46,6 +47,8 @@ class Context:
     #: The fast path's plans of this operation's hot root fields, by response key
     #: (api/fastpath.py): their resolvers then read rows of the planned columns.
     row_plans: dict[str, Any] = field(default_factory=dict)
+    #: PostgreSQL's reader of rows for those resolvers (core.row_reads), when the app has one.
+    row_reads: RowReads | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 
@@ -55,6 +58,12 @@ class Context:
         if self._session is None:
             self._session = self.opener()
         return self._session
+
+    @property
+    def rows(self) -> RowSource:
+        """What a read of rows without ORM objects runs on: the app's reader of rows, when
+        there is one, else the request's session."""
+        return self.row_reads if self.row_reads is not None else self.session
 
     @property
     def opened(self) -> AsyncSession | None:

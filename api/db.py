@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import NullPool
 
 from api.settings import DatabaseSettings
+from core.row_reads import RowReads
 
 
 class SpatialiteMissing(RuntimeError):
@@ -141,6 +142,16 @@ def make_async_engine(
     event.listen(engine.sync_engine, "connect",
                  _spatialite_listener(spatialite_module or _default_spatialite_module()))
     return engine
+
+
+def row_reads_for(engine: AsyncEngine, *, size: int, statement_timeout_ms: int = 0
+                  ) -> RowReads | None:
+    """The hot reads' reader of rows (core.row_reads) on an engine's database: on PostgreSQL
+    with connections kept (a long-running server); None on SQLite, and with a connection per
+    session (NullPool: Lambda), where those reads run on the request's session."""
+    if engine.dialect.name != "postgresql" or isinstance(engine.pool, NullPool):
+        return None
+    return RowReads(engine.url, size=size, statement_timeout_ms=statement_timeout_ms)
 
 
 def pool_options(pool: str) -> dict[str, Any]:

@@ -29,9 +29,9 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from core.row_reads import RowReads, RowSource
 from geo import dialects
 from geo.geometry import BBox, GeoPoint, circle_bbox
 
@@ -93,10 +93,15 @@ def kept(key: Hashable, build: Callable[[], T]) -> T:
     return found
 
 
-async def _rows(session: AsyncSession, stmt: Select[Any], params: dict[str, Any], *,
+async def _rows(session: RowSource, stmt: Select[Any], params: dict[str, Any], *,
                 flat: bool = False) -> list[tuple[Any, float]]:
     """(item, value) of each row of a statement selecting an item, then a value; `flat`: the
-    statement selects columns, then the value, and the item is the row itself."""
+    statement selects columns, then the value, and the item is the row itself (a reader of
+    rows, RowReads, reads only such statements)."""
+    if isinstance(session, RowReads):
+        if not flat:
+            raise TypeError("RowReads reads rows of columns, not ORM objects")
+        return [(row, float(row[-1])) for row in await session.rows(stmt, params)]
     result = (await session.execute(stmt, params)).all()
     if flat:
         return [(row, float(row[-1])) for row in result]
@@ -171,12 +176,12 @@ class _Search:
                 **limit_param(self.limit), **after_params(self.after)}
 
 
-async def _knn_then_exact(session: AsyncSession, search: _Search) -> list[tuple[Any, float]]:
+async def _knn_then_exact(session: RowSource, search: _Search) -> list[tuple[Any, float]]:
     return await _rows(session, search.statement(_knn_statement), search.params(),
                        flat=search.shape.flat)
 
 
-async def _expanding_rings(session: AsyncSession, search: _Search
+async def _expanding_rings(session: RowSource, search: _Search
                            ) -> list[tuple[Any, float]]:
     stmt = search.statement(_ring_statement)
     start = float(search.after[0]) * 1.5 if search.after else 0.0
@@ -190,16 +195,18 @@ async def _expanding_rings(session: AsyncSession, search: _Search
         ring = min(search.radius_m, ring * 4)
 
 
-_Strategy = Callable[[AsyncSession, _Search], Awaitable[list[tuple[Any, float]]]]
+_Strategy = Callable[[RowSource, _Search], Awaitable[list[tuple[Any, float]]]]
 _NEAREST: dict[str, _Strategy] = {"postgresql": _knn_then_exact, "sqlite": _expanding_rings}
 
 
-def _dialect(session: AsyncSession) -> str:
+def _dialect(session: RowSource) -> str:
+    if isinstance(session, RowReads):
+        return session.dialect_name
     return session.get_bind().dialect.name
 
 
 async def nearest(
-    *, session: AsyncSession, entity: type[T],
+    *, session: RowSource, entity: type[T],
     location: QueryableAttribute[Any] | ColumnElement[Any], near: GeoPoint, radius_m: float,
     limit: int,
     where: Sequence[ColumnElement[bool]] = (), after: tuple[float, int] | None = None,
@@ -229,7 +236,7 @@ def _by_offset_and_key(stmt: Select[Any], offset: Any, key: Any) -> Select[Any]:
     return stmt.order_by(offset, key).limit(_LIMITED)
 
 
-async def _ordered_from_index(session: AsyncSession, stmt: Select[Any], params: dict[str, Any],
+async def _ordered_from_index(session: RowSource, stmt: Select[Any], params: dict[str, Any],
                               offset: Any, key: Any, want: int, flat: bool
                               ) -> list[tuple[Any, float]]:
     """The first `want` rows by (offset, key), reading only about `want` rows: PostgreSQL
@@ -247,7 +254,7 @@ async def _ordered_from_index(session: AsyncSession, stmt: Select[Any], params: 
     return found[:want]
 
 
-async def _ordered(session: AsyncSession, stmt: Select[Any], params: dict[str, Any],
+async def _ordered(session: RowSource, stmt: Select[Any], params: dict[str, Any],
                    offset: Any, key: Any, want: int, flat: bool) -> list[tuple[Any, float]]:
     ordered = kept((_by_offset_and_key, stmt, offset, key),
                    lambda: _by_offset_and_key(stmt, offset, key))
@@ -255,12 +262,12 @@ async def _ordered(session: AsyncSession, stmt: Select[Any], params: dict[str, A
                        {**params, **limit_param(want)}, flat=flat)
 
 
-_Ordering = Callable[[AsyncSession, Select[Any], dict[str, Any], Any, Any, int, bool],
+_Ordering = Callable[[RowSource, Select[Any], dict[str, Any], Any, Any, int, bool],
                      Awaitable[list[tuple[Any, float]]]]
 _CLOSEST: dict[str, _Ordering] = {"postgresql": _ordered_from_index, "sqlite": _ordered}
 
 
-async def closest_to_centre(*, session: AsyncSession, stmt: Select[Any],
+async def closest_to_centre(*, session: RowSource, stmt: Select[Any],
                             params: dict[str, Any], offset: ColumnElement[float], key: Any,
                             want: int, flat: bool = False) -> list[tuple[Any, float]]:
     """The first `want` rows of stmt (which selects an entity and `offset`; `flat`: columns,

@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Float, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.paging import Key, Page, PageRequest, page_of
+from core.row_reads import RowSource
 from geo import dialects
 from geo.errors import GeoError, GeoErrorCode
 from geo.geometry import METRES_PER_DEGREE_LAT_MIN, BBox, GeoPoint
@@ -79,11 +80,12 @@ def _where_key(flt: DestinationFilter | None) -> DestinationFilter | None:
 
 
 async def nearby_destinations(
-    *, session: AsyncSession, near: GeoPoint, radius_m: float,
+    *, session: RowSource, near: GeoPoint, radius_m: float,
     flt: DestinationFilter | None, page: PageRequest, columns: frozenset[str] | None = None,
 ) -> Page[tuple[Any, float]]:
     """Destinations within radius_m of near, nearest first, each with its distance in metres;
-    with `columns` (names of ROW_COLUMNS) rows of those columns instead of ORM objects."""
+    with `columns` (names of ROW_COLUMNS) rows of those columns instead of ORM objects (then
+    `session` may be a reader of rows, core.row_reads)."""
     cursor = (float(page.after[0]), int(page.after[1])) if page.after is not None else None
     rows = await nearest(session=session, entity=Destination, location=_TABLE.location,
                          near=near, radius_m=radius_m, limit=page.first + 1,
@@ -123,12 +125,13 @@ def _area_params(bbox: BBox | None, area: Polygon | MultiPolygon | None,
 
 
 async def destinations_in_area(
-    *, session: AsyncSession, bbox: BBox | None, area: Polygon | MultiPolygon | None,
+    *, session: RowSource, bbox: BBox | None, area: Polygon | MultiPolygon | None,
     flt: DestinationFilter | None, page: PageRequest, columns: frozenset[str] | None = None,
 ) -> Page[Any]:
     """Destinations inside a box and/or a polygon, nearest to its centre first (then by id):
     an order the spatial index gives without reading the whole area; with `columns` (names
-    of ROW_COLUMNS) rows of those columns instead of ORM objects."""
+    of ROW_COLUMNS) rows of those columns instead of ORM objects (then `session` may be a
+    reader of rows, core.row_reads)."""
     if bbox is None and area is None:
         raise GeoError(GeoErrorCode.INVALID_BBOX, "give a bbox or a polygon", field="bbox")
     selected = _selected(columns)

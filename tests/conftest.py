@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -18,6 +18,7 @@ from api import migrations
 from api.app import create_app
 from api.db import make_async_engine, make_session_factory
 from api.settings import AuthSettings, DatabaseSettings, MediaSettings, ServerSettings, Settings
+from core.row_reads import RowReads
 from geo.demo import load_demo
 from media.store import LocalStore, MediaStore, S3Store
 from tests.postgis_cluster import PostgisCluster
@@ -88,6 +89,20 @@ async def connection(database_url: str) -> AsyncIterator[AsyncConnection]:
         finally:
             await transaction.rollback()
     await engine.dispose()
+
+
+@pytest.fixture
+async def row_reads(database_url: str) -> AsyncIterator[RowReads | None]:
+    """The reader of rows a server on PostGIS gives its hot reads (core.row_reads), on the
+    seeded database; None on SQLite, where those reads run on the request's session."""
+    if database_url.startswith("sqlite"):
+        yield None
+        return
+    reads = RowReads(make_url(database_url), size=2)
+    try:
+        yield reads
+    finally:
+        await reads.close()
 
 
 @pytest.fixture

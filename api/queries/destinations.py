@@ -113,8 +113,8 @@ class DestinationQueries:
         page = _page(info, "nearby", first, after, 2)
         columns = row_columns(info)
         found = await spatial.nearby_destinations(
-            session=info.context.session, near=point, radius_m=radius,
-            flt=_filter(filter, info), page=page, columns=columns)
+            session=info.context.session if columns is None else info.context.rows,
+            near=point, radius_m=radius, flt=_filter(filter, info), page=page, columns=columns)
         if columns is not None:
             return rows_answer(found, kind="nearby", chain=chain, had_after=after is not None,
                                stands_for=NearbyDestinationConnection)
@@ -134,8 +134,8 @@ class DestinationQueries:
         page = _page(info, "area", first, after, 2)
         columns = row_columns(info)
         found = await spatial.destinations_in_area(
-            session=info.context.session, bbox=box, area=area, flt=_filter(filter, info),
-            page=page, columns=columns)
+            session=info.context.session if columns is None else info.context.rows,
+            bbox=box, area=area, flt=_filter(filter, info), page=page, columns=columns)
         if columns is not None:
             return rows_answer(found, kind="area", chain=chain, had_after=after is not None,
                                stands_for=DestinationConnection)

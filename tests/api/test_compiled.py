@@ -16,6 +16,7 @@ from api.app import create_app
 from api.cost import COSTLY_SHARE, query_cost
 from api.schema import build_schema
 from api.settings import Settings
+from core.row_reads import RowReads
 
 AREA = """query Area($bbox: BBoxInput, $first: Int) { destinationsInArea(bbox: $bbox,
   first: $first) { edges { cursor node { id name location { lat lng } } }
@@ -27,13 +28,14 @@ VIETNAM = {"west": 102.0, "south": 8.0, "east": 110.0, "north": 24.0}
 
 @pytest.fixture
 async def apps(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-               connection: AsyncConnection
+               connection: AsyncConnection, row_reads: RowReads | None,
                ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, Any]]:
-    """A client of the app with the fast path, one of the app without it, and the first
-    app's compiled documents."""
+    """A client of the app with the fast path (on PostGIS reading its rows as a server does,
+    through core.row_reads), one of the app without it, and the first app's compiled
+    documents."""
     made = [create_app(settings.model_copy(update={"server": settings.server.model_copy(
-        update={"graphql_fast_path": fast})}), engine=connection.engine, sessions=sessions)
-        for fast in (True, False)]
+        update={"graphql_fast_path": fast})}), engine=connection.engine, sessions=sessions,
+        row_reads=row_reads if fast else None) for fast in (True, False)]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]),
                                  base_url="http://testserver") as fast, \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]),

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from api.app import create_app
 from api.cursors import Cursors
 from api.settings import Settings
+from core.row_reads import RowReads
 from geo.models import Destination
 from tests.conftest import TEST_SECRET
 
@@ -145,15 +146,18 @@ def operation(draw: st.DrawFn, secret: str) -> tuple[dict[str, Any], dict[str, s
 @pytest.fixture
 async def both(settings: Settings, sessions: async_sessionmaker[AsyncSession],
                connection: AsyncConnection, request: pytest.FixtureRequest,
+               row_reads: RowReads | None,
                ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    """A client of the app with the fast path, and one of the app without it; after the
-    generated operations, the fast app must have answered some by compiled documents."""
+    """A client of the app with the fast path (on PostGIS reading its rows as a server does,
+    through core.row_reads), and one of the app without it; after the generated operations,
+    the fast app must have answered some by compiled documents."""
     unlimited = settings.limits.model_copy(update={"client_burst": 10**9,
                                                   "client_per_minute": 10**9})
     apps = [create_app(settings.model_copy(update={
         "limits": unlimited,
         "server": settings.server.model_copy(update={"graphql_fast_path": fast})}),
-        engine=connection.engine, sessions=sessions) for fast in (True, False)]
+        engine=connection.engine, sessions=sessions, row_reads=row_reads if fast else None)
+        for fast in (True, False)]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]),
                                  base_url="http://testserver") as fast, \
             httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]),
@@ -161,6 +165,8 @@ async def both(settings: Settings, sessions: async_sessionmaker[AsyncSession],
         yield fast, plain
     if request.node.name.startswith("test_the_fast_path_answers_what"):
         assert apps[0].state.graphql.compiled.answered > EXAMPLES // 20  # api/compiled.py
+        # on PostGIS through the reader of rows, each statement shape compiled once for it
+        assert row_reads is None or 0 < row_reads.compiles < EXAMPLES // 10
 
 
 def _answer(response: httpx.Response) -> tuple[int, str | None, str | None, bytes]:

@@ -1,0 +1,142 @@
+"""Rows of Core statements read on PostgreSQL straight through asyncpg: the hot reads' way
+to the database (api/fastpath.py's pages of rows), without a session, a SQLAlchemy
+connection or psycopg's per-statement work around them.
+
+A statement is compiled once for asyncpg (kept statements, geo/nearest.kept, are one object
+per shape: one compile each), then runs as a prepared statement of asyncpg's cache on
+connections of this reader's own pool: read-only, in autocommit, under the engine's
+statement timeout. Rows are asyncpg records whose columns are attributes too, as on
+SQLAlchemy's rows; JSON columns decode with orjson, as the engine's do.
+
+A failure to reach the database (a refused, lost or rejected connection) is raised as
+DatabaseUnreachable, a ConnectionError: api/errors.is_unavailable answers it as an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+#: Compiled statements kept (least recently used first out).
+KEPT = 256
+_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+#: What means the database cannot be reached, rather than that a statement failed.
+_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+                asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+                asyncpg.TooManyConnectionsError)
+
+
+class DatabaseUnreachable(ConnectionError):
+    """The hot reads' database could not be reached (the cause says how)."""
+
+
+class Row(asyncpg.Record):  # type: ignore[misc]  # asyncpg ships no types
+    """A row whose columns are attributes too, as on SQLAlchemy's rows."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    source: Any  # the statement, held: its id stays its own while it is kept here
+    sql: str
+    names: tuple[str, ...]  # each positional parameter's name
+    values: dict[str, Any]  # the values the statement binds itself
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+def _compile(stmt: Any) -> _Compiled:
+    compiled = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    names = tuple(compiled.positiontup or ())
+    processors = compiled._bind_processors  # the types' bind processors, by name
+    return _Compiled(source=stmt, sql=compiled.string, names=names,
+                     values=compiled.construct_params(),
+                     processors=tuple(processors.get(name) for name in names))
+
+
+async def _json_codecs(connection: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(name, schema="pg_catalog", decoder=orjson.loads,
+                                        encoder=lambda value: orjson.dumps(value).decode())
+
+
+class RowReads:
+    """Reads of Core statements' rows on PostgreSQL, on a pool of its own connections."""
+
+    dialect_name = "postgresql"
+
+    def __init__(self, url: URL, *, size: int, statement_timeout_ms: int = 0):
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._size = size
+        self._settings = {"default_transaction_read_only": "on",
+                          "application_name": "tourism-hot-reads"}
+        if statement_timeout_ms:
+            self._settings["statement_timeout"] = str(int(statement_timeout_ms))
+        self._pool: asyncpg.Pool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kept: OrderedDict[int, _Compiled] = OrderedDict()
+        #: Statements compiled (tests check that a kept statement compiles once).
+        self.compiles = 0
+
+    def _compiled(self, stmt: Any) -> _Compiled:
+        found = self._kept.get(id(stmt))
+        if found is not None and found.source is stmt:
+            self._kept.move_to_end(id(stmt))
+            return found
+        found = self._kept[id(stmt)] = _compile(stmt)
+        self.compiles += 1
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        return found
+
+    async def _pool_here(self) -> asyncpg.Pool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._loop is not loop:
+            # connections open when first asked for (min_size 0): an outage is a failed
+            # read, answered as one, never a pool that could not be made; and making the
+            # pool awaits nothing, so no other request can find it half made
+            pool = asyncpg.create_pool(self._dsn, min_size=0, max_size=self._size,
+                                       init=_json_codecs, server_settings=self._settings)
+            self._pool, self._loop = pool, loop
+            await pool
+        return self._pool
+
+    async def rows(self, stmt: Any, params: Mapping[str, Any]) -> list[Row]:
+        """The rows of a Core statement with these values of its named parameters."""
+        compiled = self._compiled(stmt)
+        args = [compiled.values[name] if name not in params else params[name]
+                for name in compiled.names]
+        args = [value if process is None or value is None else process(value)
+                for value, process in zip(args, compiled.processors, strict=True)]
+        pool = await self._pool_here()
+        try:
+            rows: list[Row] = await pool.fetch(compiled.sql, *args, record_class=Row)
+        except _UNREACHABLE as exc:
+            raise DatabaseUnreachable(f"the database cannot be reached ({type(exc).__name__})"
+                                      ) from exc
+        return rows
+
+    async def close(self) -> None:
+        """Closes the pool's connections (at shutdown)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
+#: What a read of rows without ORM objects runs on: the reader, or the request's session.
+RowSource = AsyncSession | RowReads
+
