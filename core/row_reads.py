@@ -18,6 +18,8 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -50,6 +52,15 @@ class Row(asyncpg.Record):  # type: ignore[misc]  # asyncpg ships no types
             raise AttributeError(name) from None
 
 
+@lru_cache(maxsize=64)
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    """Rows of a statement's columns, each column a property reading its place (no lookup
+    by name: a page renders hundreds of them)."""
+    places = {name: property(itemgetter(place)) for place, name in enumerate(names)
+              if name.isidentifier() and not hasattr(Row, name)}
+    return type("Row", (Row,), {"__slots__": (), **places})
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     source: Any  # the statement, held: its id stays its own while it is kept here
@@ -57,15 +68,18 @@ class _Compiled:
     names: tuple[str, ...]  # each positional parameter's name
     values: dict[str, Any]  # the values the statement binds itself
     processors: tuple[Callable[[Any], Any] | None, ...]
+    row: type[Row]  # the rows' class, its columns as properties
 
 
 def _compile(stmt: Any) -> _Compiled:
     compiled = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
     names = tuple(compiled.positiontup or ())
     processors = compiled._bind_processors  # the types' bind processors, by name
+    selected = getattr(stmt, "selected_columns", None)
     return _Compiled(source=stmt, sql=compiled.string, names=names,
                      values=compiled.construct_params(),
-                     processors=tuple(processors.get(name) for name in names))
+                     processors=tuple(processors.get(name) for name in names),
+                     row=Row if selected is None else _row_class(tuple(selected.keys())))
 
 
 async def _json_codecs(connection: asyncpg.Connection) -> None:
@@ -124,7 +138,7 @@ class RowReads:
                 for value, process in zip(args, compiled.processors, strict=True)]
         pool = await self._pool_here()
         try:
-            rows: list[Row] = await pool.fetch(compiled.sql, *args, record_class=Row)
+            rows: list[Row] = await pool.fetch(compiled.sql, *args, record_class=compiled.row)
         except _UNREACHABLE as exc:
             raise DatabaseUnreachable(f"the database cannot be reached ({type(exc).__name__})"
                                       ) from exc

@@ -156,7 +156,7 @@ class _Search:
     """One nearest-first search: what the strategies of each dialect are given."""
 
     shape: _Shape
-    where: tuple[Any, ...]
+    where: Callable[[], tuple[Any, ...]]  # made only when the statement is
     where_key: Hashable | None  # stands for `where`: the statement is kept when given
     near: GeoPoint
     radius_m: float
@@ -167,8 +167,9 @@ class _Search:
                   ) -> Select[Any]:
         """The search's statement, kept by shape when its where clauses have a key."""
         if self.where_key is None:
-            return build(self.shape, self.where)
-        return kept((build, self.where_key, self.shape), lambda: build(self.shape, self.where))
+            return build(self.shape, self.where())
+        return kept((build, self.where_key, self.shape),
+                    lambda: build(self.shape, self.where()))
 
     def params(self) -> dict[str, Any]:
         """The values of every statement of the search but the ring's."""
@@ -209,12 +210,14 @@ async def nearest(
     *, session: RowSource, entity: type[T],
     location: QueryableAttribute[Any] | ColumnElement[Any], near: GeoPoint, radius_m: float,
     limit: int,
-    where: Sequence[ColumnElement[bool]] = (), after: tuple[float, int] | None = None,
+    where: Sequence[ColumnElement[bool]] | Callable[[], Sequence[ColumnElement[bool]]] = (),
+    after: tuple[float, int] | None = None,
     columns: Sequence[Any] | None = None, where_key: Hashable | None = None,
 ) -> list[tuple[Any, float]]:
     """Up to `limit` rows of entity whose point `location` lies within radius_m of near,
     nearest first (ties by primary key), each with its geodesic distance in metres; only
-    rows matching `where`, and after a (distance, id) cursor when one is given. With
+    rows matching `where` (or what it makes, when the statement is made), and after a
+    (distance, id) cursor when one is given. With
     `columns` (of the entity's table, its key among them) each item is a row of those
     columns and the distance (Core rows: no ORM object, no ORM execution when `location`
     and `where` are table columns too). `where_key`: a hashable that stands for `where`
@@ -223,8 +226,9 @@ async def nearest(
     shape = _Shape(selected=(entity,) if columns is None else tuple(columns),
                    flat=columns is not None, location=location, key=key,
                    has_after=after is not None)
-    search = _Search(shape=shape, where=tuple(where), where_key=where_key, near=near,
-                     radius_m=radius_m, limit=limit, after=after)
+    search = _Search(shape=shape, where=lambda: tuple(where() if callable(where) else where),
+                     where_key=where_key, near=near, radius_m=radius_m, limit=limit,
+                     after=after)
     return await _NEAREST[_dialect(session)](session, search)
 
 

@@ -89,7 +89,8 @@ async def nearby_destinations(
     cursor = (float(page.after[0]), int(page.after[1])) if page.after is not None else None
     rows = await nearest(session=session, entity=Destination, location=_TABLE.location,
                          near=near, radius_m=radius_m, limit=page.first + 1,
-                         where=filter_clauses(flt), after=cursor, where_key=_where_key(flt),
+                         where=partial(filter_clauses, flt), after=cursor,
+                         where_key=_where_key(flt),
                          columns=None if columns is None else destination_columns(columns))
     return page_of([((d, dist), (dist, d.id)) for d, dist in rows], page.first)
 
@@ -138,7 +139,10 @@ async def destinations_in_area(
     shape = {"has_bbox": bbox is not None, "has_area": area is not None,
              "has_after": page.after is not None}
     where_key = _where_key(flt)
-    build = partial(_area_statement, selected, filter_clauses(flt), **shape)
+
+    def build() -> tuple[Select[Any], Any]:  # the filter's clauses made with the statement
+        return _area_statement(selected, filter_clauses(flt), **shape)
+
     stmt, offset = build() if where_key is None else kept(
         (_area_statement, selected, where_key, *shape.values()), build)
     found = await closest_to_centre(session=session, stmt=stmt,
