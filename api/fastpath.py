@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from graphql import GraphQLObjectType, get_named_type
@@ -71,6 +72,15 @@ class _Text:
     chain: tuple[str, ...] | None  # its own `lang`; None: the connection's chain
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """How a node field is written: its renderer, and the expression (of `row` and `chain`)
+    that writes it inline in a generated function, when it has one."""
+
+    render: Render
+    source: str | None = None
+
+
 def _localized(found: Any, plan: list[tuple[str, str]]) -> dict[str, Any] | None:
     if found is None:
         return None
@@ -118,40 +128,37 @@ class Planner:
             plan.append((key, name))
         return plan
 
-    def node(self, type_: Any, group: Any) -> Callable[[Any, tuple[str, ...]], dict[str, Any]]:
-        """The renderer of a Destination node."""
+    def node(self, type_: Any, group: Any) -> list[tuple[str, _Part]]:
+        """The fields of a Destination node, in answer order."""
         named = get_named_type(type_)
-        parts: list[tuple[str, Render]] = []
-        for key, name, sub in self.fields(named, group):
-            parts.append((key, self._node_field(named, name, sub)))
+        return [(key, self._node_field(named, name, sub))
+                for key, name, sub in self.fields(named, group)]
 
-        def render(row: Any, chain: tuple[str, ...]) -> dict[str, Any]:
-            return {key: part(row, chain) for key, part in parts}
-
-        return render
-
-    def _node_field(self, type_: GraphQLObjectType, name: str, group: Any) -> Render:
+    def _node_field(self, type_: GraphQLObjectType, name: str, group: Any) -> _Part:
         simple = _NODE_FIELDS.get(name)
         if simple is not None:
-            columns, render = simple
+            columns, part = simple
             self.columns.update(columns)
-            return render
+            return part
         if name in ("name", "nameLang", "description", "address"):
             text = _Text("name" if name == "nameLang" else name, self.lang(type_, name, group))
             self.columns.add(text.column)
             if name == "name":
                 self.columns.add("slug")
-                return lambda row, chain: _name_text(row, text.chain or chain)
+                return _Part(lambda row, chain: _name_text(row, text.chain or chain),
+                             None if text.chain else "_name_text(row, chain)")
             if name == "nameLang":
-                return lambda row, chain: _name_lang(row, text.chain or chain)
+                return _Part(lambda row, chain: _name_lang(row, text.chain or chain))
             plan = self.leaf_object(type_.fields[name].type, group, frozenset({"text", "lang"}))
-            return lambda row, chain: _localized(
-                pick(getattr(row, text.column), text.chain or chain), plan)
+            return _Part(lambda row, chain: _localized(
+                pick(getattr(row, text.column), text.chain or chain), plan))
         if name == "location":
             plan = self.leaf_object(type_.fields[name].type, group, frozenset({"lat", "lng"}))
             self.columns.update(("lat", "lng"))
-            return lambda row, chain: {key: ("GeoPoint" if what == "__typename" else
-                                            float(getattr(row, what))) for key, what in plan}
+            return _Part(lambda row, chain: {key: ("GeoPoint" if what == "__typename" else float(
+                getattr(row, what))) for key, what in plan}, _dict_source([
+                    f"{key!r}: " + ("'GeoPoint'" if what == "__typename" else f"float(row.{what})")
+                    for key, what in plan]))
         raise _Unplanned(name)
 
 
@@ -165,19 +172,77 @@ def _name_lang(row: Any, chain: tuple[str, ...]) -> str:
     return found.lang if found else "und"
 
 
-#: Node fields that need no argument: (columns read, renderer).
-_NODE_FIELDS: dict[str, tuple[tuple[str, ...], Render]] = {
-    "__typename": ((), lambda row, chain: "Destination"),
-    "id": ((), lambda row, chain: to_global_id("Destination", row.id)),
-    "slug": (("slug",), lambda row, chain: row.slug),
-    "district": (("district",), lambda row, chain: row.district),
-    "category": (("category",), lambda row, chain: Category(row.category).name),
-    "status": (("status",), lambda row, chain: Status(row.status).name),
-    "heritageRanking": (("heritage_ranking",), lambda row, chain: HeritageRanking(
-        row.heritage_ranking).name if row.heritage_ranking else None),
-    "availableLanguages": (("name",), lambda row, chain: sorted(row.name)),
+@lru_cache(maxsize=65536)
+def _destination_id(key: int) -> str:
+    return to_global_id("Destination", key)  # the same few thousand ids, page after page
+
+
+#: Node fields that need no argument: (columns read, how each is written).
+_NODE_FIELDS: dict[str, tuple[tuple[str, ...], _Part]] = {
+    "__typename": ((), _Part(lambda row, chain: "Destination", "'Destination'")),
+    "id": ((), _Part(lambda row, chain: _destination_id(row.id), "_id(row.id)")),
+    "slug": (("slug",), _Part(lambda row, chain: row.slug, "row.slug")),
+    "district": (("district",), _Part(lambda row, chain: row.district, "row.district")),
+    "category": (("category",), _Part(lambda row, chain: Category(row.category).name)),
+    "status": (("status",), _Part(lambda row, chain: Status(row.status).name)),
+    "heritageRanking": (("heritage_ranking",), _Part(lambda row, chain: HeritageRanking(
+        row.heritage_ranking).name if row.heritage_ranking else None)),
+    "availableLanguages": (("name",), _Part(lambda row, chain: sorted(row.name))),
 }
+
+
+def _generated(source: str, env: dict[str, Any]) -> Callable[..., Any]:
+    """A function from generated source (a lambda of fixed templates, GraphQL names and
+    column names: nothing a client wrote but names the parser checked)."""
+    return cast(Callable[..., Any], eval(source, {"__builtins__": {}, **_ENV, **env}))  # noqa: S307
+
+
+_ENV: dict[str, Any] = {"_id": _destination_id, "_name_text": _name_text, "float": float,
+                        "zip": zip}
+
+
+def _node_source(parts: list[tuple[str, _Part]], env: dict[str, Any]) -> str:
+    """A node's dict as an expression of `row` and `chain`: a field with no expression of its
+    own calls its renderer, kept in env."""
+    fields = []
+    for key, part in parts:
+        if part.source is None:
+            name = f"_p{len(env)}"
+            env[name] = part.render
+            fields.append(f"{key!r}: {name}(row, chain)")
+        else:
+            fields.append(f"{key!r}: {part.source}")
+    return _dict_source(fields)
+
+
+def _dict_source(fields: list[str]) -> str:
+    return "{" + ", ".join(fields) + "}"
+
+
+def _edges_function(parts: list[tuple[str, str, Any]], typename: str) -> Callable[..., Any]:
+    """The edges of a page as one generated function of (rows, items, cursors, chain)."""
+    env: dict[str, Any] = {}
+    values = {"cursor": "cursor", "distanceMeters": "float(item[1])", "routeFraction": "None",
+              "__typename": repr(typename)}
+    edge = _dict_source([f"{key!r}: " + (_node_source(sub, env) if what == "node"
+                                         else values[what]) for key, what, sub in parts])
+    return _generated(f"lambda rows, items, cursors, chain: [{edge} for row, item, cursor in "
+                      "zip(rows, items, cursors)]", env)
+
+
+def _nodes_function(parts: list[tuple[str, _Part]]) -> Callable[..., Any]:
+    """A page's nodes as one generated function of (rows, chain)."""
+    env: dict[str, Any] = {}
+    return _generated(f"lambda rows, chain: [{_node_source(parts, env)} for row in rows]", env)
 _PAGE_INFO = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Edges:
+    """A connection's edges: their fields, and the generated function that writes them."""
+
+    fields: tuple[str, ...]
+    write: Callable[..., list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +250,6 @@ class ConnectionPlan:
     """How to answer one hot connection from a RowPage."""
 
     typename: str
-    edge_typename: str
     columns: frozenset[str]
     parts: tuple[tuple[str, str, Any], ...]  # (key, field, sub-plan)
 
@@ -205,42 +269,23 @@ class ConnectionPlan:
             if what == "__typename":
                 out[key] = self.typename
             elif what == "nodes":
-                out[key] = [sub(row, rows.chain) for row in items]
+                out[key] = sub(items, rows.chain)
             elif what == "pageInfo":
                 out[key] = _page_info(sub, cursors, page.has_next, rows.had_after)
             else:
-                out[key] = [self._edge(sub, item, cursor, rows)
-                            for item, cursor in zip(page.items, cursors, strict=True)]
+                out[key] = sub.write(items, page.items, cursors, rows.chain)
         return out
 
     @property
     def edge_cursors(self) -> bool:
         """Whether an edge's `cursor` is selected (then every row's cursor is signed)."""
-        return any(what == "edges" and any(e == "cursor" for _, e, _ in sub)
-                   for _, what, sub in self.parts)
+        return any(what == "edges" and "cursor" in sub.fields for _, what, sub in self.parts)
 
     @property
     def page_cursors(self) -> bool:
         """Whether pageInfo's start or end cursor is selected."""
         return any(what == "pageInfo" and any(f in ("startCursor", "endCursor") for _, f in sub)
                    for _, what, sub in self.parts)
-
-    def _edge(self, plan: list[tuple[str, str, Any]], item: Any, cursor: str | None,
-              rows: RowPage) -> dict[str, Any]:
-        row = item[0] if rows.nearby else item
-        out: dict[str, Any] = {}
-        for key, what, sub in plan:
-            if what == "node":
-                out[key] = sub(row, rows.chain)
-            elif what == "cursor":
-                out[key] = cursor
-            elif what == "distanceMeters":
-                out[key] = float(item[1])
-            elif what == "routeFraction":
-                out[key] = None
-            else:
-                out[key] = self.edge_typename
-        return out
 
 
 def _page_info(plan: list[tuple[str, str]], cursors: list[str | None], has_next: bool,
@@ -257,19 +302,18 @@ def plan_connection(executor: FastExecutor, type_: Any, group: Any) -> Connectio
     planner = Planner(executor)
     connection = get_named_type(type_)
     parts: list[tuple[str, str, Any]] = []
-    edge_typename = ""
     try:
         for key, name, sub in planner.fields(connection, group):
             if name == "__typename":
                 parts.append((key, name, None))
             elif name == "nodes":
-                parts.append((key, name, planner.node(connection.fields[name].type, sub)))
+                parts.append((key, name, _nodes_function(
+                    planner.node(connection.fields[name].type, sub))))
             elif name == "pageInfo":
                 parts.append((key, name, planner.leaf_object(
                     connection.fields[name].type, sub, _PAGE_INFO)))
             elif name == "edges":
                 edge = get_named_type(connection.fields[name].type)
-                edge_typename = edge.name
                 edge_parts: list[tuple[str, str, Any]] = []
                 for e_key, e_name, e_sub in planner.fields(edge, sub):
                     if e_name == "node":
@@ -279,13 +323,14 @@ def plan_connection(executor: FastExecutor, type_: Any, group: Any) -> Connectio
                         edge_parts.append((e_key, e_name, None))
                     else:
                         raise _Unplanned(e_name)
-                parts.append((key, name, edge_parts))
+                parts.append((key, name, _Edges(tuple(e for _, e, _ in edge_parts),
+                                                 _edges_function(edge_parts, edge.name))))
             else:
                 raise _Unplanned(name)
     except _Unplanned:
         return None
-    return ConnectionPlan(typename=connection.name, edge_typename=edge_typename,
-                          columns=frozenset(planner.columns), parts=tuple(parts))
+    return ConnectionPlan(typename=connection.name, columns=frozenset(planner.columns),
+                          parts=tuple(parts))
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
