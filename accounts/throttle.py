@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Double, case, delete, literal, select
+from sqlalchemy import Double, Table, case, delete, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -69,11 +69,16 @@ def _now(now: float | None) -> ColumnElement[float]:
     return literal(now, Double()) if now is not None else EpochNow()
 
 
+#: The buckets' table: a take is a Core statement (no ORM bulk-insert step on the hot path).
+_BUCKETS = cast(Table, RateBucket.__table__)
+_COLUMNS = _BUCKETS.c
+
+
 def _refilled(bucket: Bucket, now: ColumnElement[float]) -> ColumnElement[float]:
     """The row's tokens refilled up to `now`, at most the burst (a clock that went back
     refills nothing)."""
-    elapsed = now - RateBucket.updated_at
-    grown = RateBucket.tokens + case((elapsed > 0, elapsed), else_=0.0) * bucket.per_second
+    elapsed = now - _COLUMNS.updated_at
+    grown = _COLUMNS.tokens + case((elapsed > 0, elapsed), else_=0.0) * bucket.per_second
     return case((grown > bucket.burst, float(bucket.burst)), else_=grown)
 
 
@@ -87,19 +92,19 @@ async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float =
     key = key[:MAX_KEY]
     clock = _now(now)
     refilled = _refilled(bucket, clock)
-    insert = upsert(session, RateBucket).values(
+    insert = upsert(session, _BUCKETS).values(
         key=key, tokens=bucket.burst - cost, updated_at=clock,
         full_at=clock + cost / bucket.per_second)
     statement = insert.on_conflict_do_update(
-        index_elements=[RateBucket.key],
+        index_elements=[_COLUMNS.key],
         set_={"tokens": refilled - cost, "updated_at": clock,
               "full_at": clock + (bucket.burst - (refilled - cost)) / bucket.per_second},
         where=refilled >= cost,
-    ).returning(RateBucket.tokens)
+    ).returning(_COLUMNS.tokens)
     left = (await session.execute(statement)).scalar_one_or_none()
     if left is not None:
         return Take(granted=True, tokens=float(left), retry_after=0.0)
-    held = await session.scalar(select(refilled).where(RateBucket.key == key))
+    held = await session.scalar(select(refilled).where(_COLUMNS.key == key))
     tokens = float(held) if held is not None else 0.0
     return Take(granted=False, tokens=tokens,
                 retry_after=max(0.0, cost - tokens) / bucket.per_second)

@@ -82,6 +82,12 @@ def _compile(stmt: Any) -> _Compiled:
                      row=Row if selected is None else _row_class(tuple(selected.keys())))
 
 
+async def _kept_as_is(connection: asyncpg.Connection) -> None:
+    """What a connection's return to the pool does: nothing. asyncpg's reset is a round trip
+    per read (RESET ALL, UNLISTEN...) undoing what these reads never do: they run one
+    read-only statement, outside any transaction, and change no setting."""
+
+
 async def _json_codecs(connection: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):
         await connection.set_type_codec(name, schema="pg_catalog", decoder=orjson.loads,
@@ -124,7 +130,8 @@ class RowReads:
             # read, answered as one, never a pool that could not be made; and making the
             # pool awaits nothing, so no other request can find it half made
             pool = asyncpg.create_pool(self._dsn, min_size=0, max_size=self._size,
-                                       init=_json_codecs, server_settings=self._settings)
+                                       init=_json_codecs, reset=_kept_as_is,
+                                       server_settings=self._settings)
             self._pool, self._loop = pool, loop
             await pool
         return self._pool
