@@ -11,9 +11,10 @@ tests/api/test_differential.py requires identical answers from both ways."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar, cast
 
 from graphql import GraphQLObjectType, get_named_type
@@ -26,6 +27,7 @@ from core.errors import DomainError
 from core.language import pick
 from core.paging import Page
 from geo.models import Category, HeritageRanking, Status
+from geo.spatial import column_places
 
 T = TypeVar("T")
 #: The hot root fields and the kind of page each gives.
@@ -163,7 +165,12 @@ class Planner:
 
 
 def _name_text(row: Any, chain: tuple[str, ...]) -> str:
-    found = pick(row.name, chain)
+    names = row.name
+    if names and chain:  # the first choice, as it is: what `pick` gives first
+        first = names.get(chain[0])
+        if first:
+            return first  # type: ignore[no-any-return]
+    found = pick(names, chain)
     return found.text if found else str(row.slug)
 
 
@@ -201,9 +208,14 @@ _ENV: dict[str, Any] = {"_id": _destination_id, "_name_text": _name_text, "float
                         "zip": zip}
 
 
-def _node_source(parts: list[tuple[str, _Part]], env: dict[str, Any]) -> str:
-    """A node's dict as an expression of `row` and `chain`: a field with no expression of its
-    own calls its renderer, kept in env."""
+_COLUMN = re.compile(r"\brow\.([a-z_]+)\b")
+
+
+def _node_source(parts: list[tuple[str, _Part]], env: dict[str, Any],
+                 places: dict[str, int]) -> str:
+    """A node's dict as an expression of `row` and `chain`, its columns read by their place
+    in the row (`places`); a field with no expression of its own calls its renderer, kept in
+    env."""
     fields = []
     for key, part in parts:
         if part.source is None:
@@ -211,7 +223,8 @@ def _node_source(parts: list[tuple[str, _Part]], env: dict[str, Any]) -> str:
             env[name] = part.render
             fields.append(f"{key!r}: {name}(row, chain)")
         else:
-            fields.append(f"{key!r}: {part.source}")
+            fields.append(f"{key!r}: " + _COLUMN.sub(
+                lambda column: f"row[{places[column.group(1)]}]", part.source))
     return _dict_source(fields)
 
 
@@ -219,21 +232,24 @@ def _dict_source(fields: list[str]) -> str:
     return "{" + ", ".join(fields) + "}"
 
 
-def _edges_function(parts: list[tuple[str, str, Any]], typename: str) -> Callable[..., Any]:
-    """The edges of a page as one generated function of (rows, items, cursors, chain)."""
+def _edges(parts: list[tuple[str, str, Any]], typename: str, places: dict[str, int]) -> _Edges:
+    """The edges of a page, written by one generated function of (rows, items, cursors,
+    chain)."""
     env: dict[str, Any] = {}
     values = {"cursor": "cursor", "distanceMeters": "float(item[1])", "routeFraction": "None",
               "__typename": repr(typename)}
-    edge = _dict_source([f"{key!r}: " + (_node_source(sub, env) if what == "node"
+    edge = _dict_source([f"{key!r}: " + (_node_source(sub, env, places) if what == "node"
                                          else values[what]) for key, what, sub in parts])
-    return _generated(f"lambda rows, items, cursors, chain: [{edge} for row, item, cursor in "
-                      "zip(rows, items, cursors)]", env)
+    return _Edges(tuple(what for _, what, _ in parts), _generated(
+        f"lambda rows, items, cursors, chain: [{edge} for row, item, cursor in "
+        "zip(rows, items, cursors)]", env))
 
 
-def _nodes_function(parts: list[tuple[str, _Part]]) -> Callable[..., Any]:
-    """A page's nodes as one generated function of (rows, chain)."""
+def _nodes(parts: list[tuple[str, _Part]], places: dict[str, int]) -> Callable[..., Any]:
+    """A page's nodes, written by one generated function of (rows, chain)."""
     env: dict[str, Any] = {}
-    return _generated(f"lambda rows, chain: [{_node_source(parts, env)} for row in rows]", env)
+    return _generated(f"lambda rows, chain: [{_node_source(parts, env, places)} "
+                      "for row in rows]", env)
 _PAGE_INFO = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
 
 
@@ -307,8 +323,8 @@ def plan_connection(executor: FastExecutor, type_: Any, group: Any) -> Connectio
             if name == "__typename":
                 parts.append((key, name, None))
             elif name == "nodes":
-                parts.append((key, name, _nodes_function(
-                    planner.node(connection.fields[name].type, sub))))
+                parts.append((key, name, partial(  # written once the columns are known
+                    _nodes, planner.node(connection.fields[name].type, sub))))
             elif name == "pageInfo":
                 parts.append((key, name, planner.leaf_object(
                     connection.fields[name].type, sub, _PAGE_INFO)))
@@ -323,14 +339,16 @@ def plan_connection(executor: FastExecutor, type_: Any, group: Any) -> Connectio
                         edge_parts.append((e_key, e_name, None))
                     else:
                         raise _Unplanned(e_name)
-                parts.append((key, name, _Edges(tuple(e for _, e, _ in edge_parts),
-                                                 _edges_function(edge_parts, edge.name))))
+                parts.append((key, name, partial(_edges, edge_parts, edge.name)))
             else:
                 raise _Unplanned(name)
     except _Unplanned:
         return None
-    return ConnectionPlan(typename=connection.name, columns=frozenset(planner.columns),
-                          parts=tuple(parts))
+    columns = frozenset(planner.columns)
+    places = column_places(columns)
+    return ConnectionPlan(typename=connection.name, columns=columns, parts=tuple(
+        (key, name, sub(places) if name in ("nodes", "edges") else sub)
+        for key, name, sub in parts))
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -61,7 +61,13 @@ def destination_columns(names: frozenset[str]) -> tuple[Any, ...]:
     unknown = names - ROW_COLUMNS
     if unknown:
         raise ValueError(f"not a column of a destination row: {sorted(unknown)}")
-    return tuple(_row_column(name) for name in sorted(names | {"id"}))
+    return tuple(_row_column(name) for name in column_places(names))
+
+
+@lru_cache(maxsize=256)
+def column_places(names: frozenset[str]) -> dict[str, int]:
+    """Where each column is in a row of destination_columns(names): rows are read by place."""
+    return {name: place for place, name in enumerate(sorted(names | {"id"}))}
 
 
 def _selected(columns: frozenset[str] | None) -> tuple[Any, ...]:
