@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Double, Table, case, delete, literal, select
+from sqlalchemy import Double, Table, bindparam, case, delete, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -72,14 +72,43 @@ def _now(now: float | None) -> ColumnElement[float]:
 #: The buckets' table: a take is a Core statement (no ORM bulk-insert step on the hot path).
 _BUCKETS = cast(Table, RateBucket.__table__)
 _COLUMNS = _BUCKETS.c
+#: The statements of a take, made once per database and clock (every value bound by name).
+_TAKES: dict[tuple[str, bool], tuple[Any, Any]] = {}
 
 
-def _refilled(bucket: Bucket, now: ColumnElement[float]) -> ColumnElement[float]:
-    """The row's tokens refilled up to `now`, at most the burst (a clock that went back
-    refills nothing)."""
+def _bound(name: str) -> Any:
+    return bindparam(name, type_=Double())
+
+
+def _refilled(now: ColumnElement[float]) -> ColumnElement[float]:
+    """The row's tokens refilled up to `now` at `per_second`, at most the `burst` (a clock
+    that went back refills nothing)."""
     elapsed = now - _COLUMNS.updated_at
-    grown = _COLUMNS.tokens + case((elapsed > 0, elapsed), else_=0.0) * bucket.per_second
-    return case((grown > bucket.burst, float(bucket.burst)), else_=grown)
+    grown = _COLUMNS.tokens + case((elapsed > 0, elapsed), else_=0.0) * _bound("per_second")
+    return case((grown > _bound("burst"), _bound("burst")), else_=grown)
+
+
+def _take_statements(session: AsyncSession, *, bound_clock: bool) -> tuple[Any, Any]:
+    """(the upsert that takes `cost` tokens and returns what is left, the select of what the
+    bucket holds), the clock the database's or the bound `now`."""
+    shape = (session.get_bind().dialect.name, bound_clock)
+    found = _TAKES.get(shape)
+    if found is None:
+        clock = _bound("now") if bound_clock else EpochNow()
+        cost, burst, rate = _bound("cost"), _bound("burst"), _bound("per_second")
+        refilled = _refilled(clock)
+        insert = upsert(session, _BUCKETS).values(
+            key=bindparam("bucket_key"), tokens=burst - cost, updated_at=clock,
+            full_at=clock + cost / rate)
+        statement = insert.on_conflict_do_update(
+            index_elements=[_COLUMNS.key],
+            set_={"tokens": refilled - cost, "updated_at": clock,
+                  "full_at": clock + (burst - (refilled - cost)) / rate},
+            where=refilled >= cost,
+        ).returning(_COLUMNS.tokens)
+        held = select(refilled).where(_COLUMNS.key == bindparam("bucket_key"))
+        found = _TAKES[shape] = (statement, held)
+    return found
 
 
 async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float = 1.0,
@@ -89,22 +118,15 @@ async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float =
     clock (tests)."""
     if not 0 < cost <= bucket.burst:
         raise ValueError(f"a take costs between 0 and the burst ({bucket.burst}), not {cost}")
-    key = key[:MAX_KEY]
-    clock = _now(now)
-    refilled = _refilled(bucket, clock)
-    insert = upsert(session, _BUCKETS).values(
-        key=key, tokens=bucket.burst - cost, updated_at=clock,
-        full_at=clock + cost / bucket.per_second)
-    statement = insert.on_conflict_do_update(
-        index_elements=[_COLUMNS.key],
-        set_={"tokens": refilled - cost, "updated_at": clock,
-              "full_at": clock + (bucket.burst - (refilled - cost)) / bucket.per_second},
-        where=refilled >= cost,
-    ).returning(_COLUMNS.tokens)
-    left = (await session.execute(statement)).scalar_one_or_none()
+    statement, held_now = _take_statements(session, bound_clock=now is not None)
+    values: dict[str, Any] = {"bucket_key": key[:MAX_KEY], "cost": float(cost),
+                              "burst": float(bucket.burst), "per_second": bucket.per_second}
+    if now is not None:
+        values["now"] = float(now)
+    left = (await session.execute(statement, values)).scalar_one_or_none()
     if left is not None:
         return Take(granted=True, tokens=float(left), retry_after=0.0)
-    held = await session.scalar(select(refilled).where(_COLUMNS.key == key))
+    held = await session.scalar(held_now, values)
     tokens = float(held) if held is not None else 0.0
     return Take(granted=False, tokens=tokens,
                 retry_after=max(0.0, cost - tokens) / bucket.per_second)
