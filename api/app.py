@@ -28,7 +28,7 @@ from strawberry.types import ExecutionResult
 from accounts.permissions import Actor
 from api.assets import asset_routes, store_origin
 from api.auth.middleware import caller_of, make_auth_kit, request_protection
-from api.compiled import CompiledOperations, parsed_body
+from api.compiled import CompiledOperations
 from api.console.app import Console
 from api.context import Context
 from api.counter_routes import counter_routes
@@ -52,6 +52,7 @@ from api.graphql_http import (
     Exchange,
     cache_control,
     json_error,
+    parsed_body,
     request_error_status,
     response_media_type,
 )
@@ -211,8 +212,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 "limit": limit}}]}), False
 
     def decode_json(self, data: str | bytes) -> object:
-        """A request's JSON, parsed once: the body the compiled way parsed is not parsed
-        again (api/compiled.py); anything else as strawberry parses it."""
+        """A request's JSON, parsed once: the body the request guard parsed is not parsed
+        again (api/graphql_http.parse_json_body); anything else as strawberry parses it."""
         known, value = parsed_body(data)
         return value if known else super().decode_json(data)
 

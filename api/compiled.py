@@ -21,7 +21,6 @@ import inspect
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,9 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLField,
+    GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -41,34 +42,30 @@ from graphql import (
     parse,
     visit,
 )
-from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.pyutils import Path, is_awaitable
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.context import Context
 from api.cost import COSTLY_SHARE, query_cost
-from api.fastpath import HOT_FIELDS, ConnectionPlan, FastExecutor, RowPage
-from api.graphql_http import CONTENT_TYPES, JSON, VARY, cache_control, response_media_type
+from api.fastpath import HOT_FIELDS, ConnectionPlan, RowPage
+from api.graphql_http import (
+    CONTENT_TYPES,
+    JSON,
+    VARY,
+    cache_control,
+    parse_json_body,
+    response_media_type,
+)
 from api.schema import close_request_session
 
 log = logging.getLogger("tourism.api")
 #: Documents kept (least recently used first out): apps send a handful of hot documents.
 KEPT = 256
-#: The request body this request's compiled way parsed, and what it parsed to: when the
-#: ordinary way answers after all, strawberry's decode_json takes it instead of parsing the
-#: same bytes again (GraphQLApp.decode_json, parsed_body).
-PARSED_BODY: ContextVar[tuple[bytes, Any] | None] = ContextVar("parsed_body", default=None)
-
-
-def parsed_body(data: str | bytes) -> tuple[bool, Any]:
-    """(True, the value) when `data` is the very body the compiled way already parsed."""
-    found = PARSED_BODY.get()
-    if found is not None and found[0] is data:
-        return True, found[1]
-    return False, None
-
+#: graphql-core's executor default (Executor.build's max_coercion_errors).
+MAX_COERCION_ERRORS = 50
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
@@ -76,6 +73,8 @@ class Compiled:
 
     document: DocumentNode
     operation_name: str | None
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
     field: GraphQLField
     node: FieldNode
     key: str
@@ -129,9 +128,11 @@ def _compile(document: DocumentNode, operation_name: str | None, schema: GraphQL
         return None
     cost = None if shape.first_from_variables else query_cost(
         document, schema=schema, operation_name=operation_name)
-    return Compiled(document=document, operation_name=operation_name,
-                    field=schema.query_type.fields[root.name.value], node=root, key=key,
-                    plan=plan, cost=cost)
+    fragments = {definition.name.value: definition for definition in document.definitions
+                 if isinstance(definition, FragmentDefinitionNode)}
+    return Compiled(document=document, operation_name=operation_name, operation=operation,
+                    fragments=fragments, field=schema.query_type.fields[root.name.value],
+                    node=root, key=key, plan=plan, cost=cost)
 
 
 class CompiledOperations:
@@ -166,9 +167,11 @@ class CompiledOperations:
     async def answer(self, compiled: Compiled, variables: dict[str, Any], context: Context
                      ) -> bytes | None:
         """The answer's JSON, or None: then the ordinary way answers the request."""
-        executor = FastExecutor.build(self.schema, compiled.document, None, context, variables,
-                                      compiled.operation_name)
-        if isinstance(executor, list):  # variables that do not coerce: the ordinary errors
+        # variables coerced as graphql-core's executor coerces them (its errors: the
+        # ordinary way answers them), without building an executor for one resolver call
+        coerced = get_variable_values(self.schema, compiled.operation.variable_definitions or (),
+                                      variables, max_errors=MAX_COERCION_ERRORS)
+        if isinstance(coerced, list):
             return None
         cost = compiled.cost if compiled.cost is not None else query_cost(
             compiled.document, schema=self.schema, operation_name=compiled.operation_name,
@@ -177,11 +180,17 @@ class CompiledOperations:
             return None
         query_type = self.schema.query_type
         assert query_type is not None  # a compiled document has a query root
-        info = executor.build_resolve_info(compiled.field, [compiled.node], query_type,
-                                           Path(None, compiled.key, query_type.name))
+        # what Executor.build_resolve_info gives the root field: strawberry's resolvers get
+        # the plain dict of the coerced variables; no abort signal, and no helpers to gather
+        # async work (the hot resolvers await their one read)
+        info = GraphQLResolveInfo(
+            compiled.node.name.value, [compiled.node], compiled.field.type, query_type,
+            Path(None, compiled.key, query_type.name), self.schema, compiled.fragments, None,
+            compiled.operation, coerced.coerced, context,  # type: ignore[arg-type]
+            is_awaitable, None, None)  # type: ignore[arg-type]
         context.row_plans[compiled.key] = compiled.plan
         try:
-            args = get_argument_values(compiled.field, compiled.node, executor.variable_values)
+            args = get_argument_values(compiled.field, compiled.node, coerced)
             async with asyncio.timeout(self.seconds):
                 result = compiled.field.resolve(None, info, **args)  # type: ignore[misc]
                 if inspect.isawaitable(result):
@@ -201,12 +210,10 @@ class CompiledOperations:
         if request.method != "POST" or request.headers.get("content-type", "").split(
                 ";")[0].strip().lower() != JSON:
             return None
-        body = await request.body()
         try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
+            data = parse_json_body(await request.body())  # parsed once (the request guard)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None  # strawberry's own parse gives the ordinary refusal
-        PARSED_BODY.set((body, data))  # the ordinary way reads these bytes: parsed once
         if not isinstance(data, dict) or data.get("extensions") is not None:
             return None
         query, name, variables = (data.get("query"), data.get("operationName"),

@@ -1,10 +1,12 @@
 """GraphQL over HTTP (https://graphql.github.io/graphql-over-http/): the media type an answer
 takes for the client's `Accept`, the status of a request error, the cache headers of an answer,
-and the GraphQL-shaped errors answered before GraphQL runs."""
+the GraphQL-shaped errors answered before GraphQL runs, and a POST's JSON body parsed once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -146,3 +148,32 @@ def json_error(status: int, code: StrEnum, message: str, *,
     the media type the request accepts."""
     return GraphQLErrorResponse(status, [{"message": message, "extensions": {
         "code": str(code), **(extra or {})}}], headers=headers)
+
+
+#: The JSON body this request's first reader parsed (the request guard, api/hardening.py),
+#: and what it parsed to: the compiled way and strawberry's decode_json take it instead of
+#: parsing the same bytes again.
+PARSED_BODY: ContextVar[tuple[bytes, Any] | None] = ContextVar("parsed_body", default=None)
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A request body's JSON value, parsed once per request: by orjson, or what orjson refuses
+    (NaN, integers over 64 bits...) as the standard library parses it; ValueError (or
+    RecursionError) when it is not JSON."""
+    found = PARSED_BODY.get()
+    if found is not None and found[0] is body:
+        return found[1]
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = json.loads(body)
+    PARSED_BODY.set((body, value))
+    return value
+
+
+def parsed_body(data: str | bytes) -> tuple[bool, Any]:
+    """(True, the value) when `data` is the very body this request already parsed."""
+    found = PARSED_BODY.get()
+    if found is not None and found[0] is data:
+        return True, found[1]
+    return False, None

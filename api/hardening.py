@@ -5,7 +5,6 @@ The cost budget is `api.cost`'s."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -25,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import AddValidationRules
 
 from api.errors import ApiErrorCode as Code
-from api.graphql_http import GraphQLErrorResponse
+from api.graphql_http import GraphQLErrorResponse, parse_json_body
 from api.graphql_http import json_error as json_error  # the refusals' one shape, re-exported
 from api.selections import SelectionFold, TooDeep
 
@@ -228,7 +227,7 @@ def _lowercase_media_type(scope: Scope) -> Scope:
 
 def _is_json_object(body: bytes) -> bool:
     try:
-        return isinstance(json.loads(body), dict)
+        return isinstance(parse_json_body(body), dict)  # parsed once: kept for GraphQL
     except (ValueError, UnicodeDecodeError, RecursionError):
         return False
 

@@ -109,8 +109,10 @@ class RowReads:
         self._pool: asyncpg.Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kept: OrderedDict[int, _Compiled] = OrderedDict()
-        #: Statements compiled (tests check that a kept statement compiles once).
+        #: Statements compiled and statements run (tests check that kept statements are
+        #: compiled once and run many times).
         self.compiles = 0
+        self.reads = 0
 
     def _compiled(self, stmt: Any) -> _Compiled:
         found = self._kept.get(id(stmt))
@@ -139,6 +141,7 @@ class RowReads:
     async def rows(self, stmt: Any, params: Mapping[str, Any]) -> list[Row]:
         """The rows of a Core statement with these values of its named parameters."""
         compiled = self._compiled(stmt)
+        self.reads += 1
         args = [compiled.values[name] if name not in params else params[name]
                 for name in compiled.names]
         args = [value if process is None or value is None else process(value)

@@ -165,8 +165,9 @@ async def both(settings: Settings, sessions: async_sessionmaker[AsyncSession],
         yield fast, plain
     if request.node.name.startswith("test_the_fast_path_answers_what"):
         assert apps[0].state.graphql.compiled.answered > EXAMPLES // 20  # api/compiled.py
-        # on PostGIS through the reader of rows, each statement shape compiled once for it
-        assert row_reads is None or 0 < row_reads.compiles < EXAMPLES // 10
+        # on PostGIS through the reader of rows, whose compiled statements were run again
+        # (filters make many shapes: tests/core/test_row_reads.py counts one shape's compiles)
+        assert row_reads is None or 0 < row_reads.compiles < row_reads.reads
 
 
 def _answer(response: httpx.Response) -> tuple[int, str | None, str | None, bytes]:
