@@ -16,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext
 
 from api.cost import QueryCost
@@ -94,6 +95,22 @@ class TourismSchema(strawberry.Schema):
                 log.info("refused %s at %s: %s", code, error.path or "-", error.message[:200])
 
 
+class KeptNames(NameConverter):
+    """strawberry's names (camelCase), each Python name converted once: strawberry converts
+    every argument's name again on every call of its resolver."""
+
+    def __init__(self) -> None:
+        super().__init__(auto_camel_case=True)
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        """The GraphQL name of a Python name, as strawberry's converter gives it."""
+        found = self._names.get(name)
+        if found is None:
+            found = self._names[name] = super().apply_naming_config(name)
+        return found
+
+
 def build_schema(*, production: bool, fast_path: bool = True) -> strawberry.Schema:
     """The schema with its limits, caches and error policy for a mode; `fast_path` answers
     the hot connections by their plan (api/fastpath.py), else graphql-core alone does."""
@@ -103,7 +120,7 @@ def build_schema(*, production: bool, fast_path: bool = True) -> strawberry.Sche
         mutation=Mutation,
         types=[Destination, ListingChange, *error_code_enums()],
         execution_context_class=FastExecutor if fast_path else None,
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={
+        config=StrawberryConfig(auto_camel_case=True, name_converter=KeptNames(), scalar_map={
             GeoJSON: GEOJSON_SCALAR, datetime: DATETIME_SCALAR}),
         extensions=[
             # Depth and aliases measured with each fragment once (strawberry's limiters walk

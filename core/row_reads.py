@@ -15,6 +15,7 @@ DatabaseUnreachable, a ConnectionError: api/errors.is_unavailable answers it as 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 #: Compiled statements kept (least recently used first out).
 KEPT = 256
+#: Seconds an idle connection is kept before it is opened afresh (the engine's pool_recycle).
+RECYCLE_S = 600.0
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 #: What means the database cannot be reached, rather than that a statement failed.
 _UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
@@ -82,12 +85,6 @@ def _compile(stmt: Any) -> _Compiled:
                      row=Row if selected is None else _row_class(tuple(selected.keys())))
 
 
-async def _kept_as_is(connection: asyncpg.Connection) -> None:
-    """What a connection's return to the pool does: nothing. asyncpg's reset is a round trip
-    per read (RESET ALL, UNLISTEN...) undoing what these reads never do: they run one
-    read-only statement, outside any transaction, and change no setting."""
-
-
 async def _json_codecs(connection: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):
         await connection.set_type_codec(name, schema="pg_catalog", decoder=orjson.loads,
@@ -95,7 +92,12 @@ async def _json_codecs(connection: asyncpg.Connection) -> None:
 
 
 class RowReads:
-    """Reads of Core statements' rows on PostgreSQL, on a pool of its own connections."""
+    """Reads of Core statements' rows on PostgreSQL, on connections of its own: at most
+    `size` at once, the idle ones kept (last in, first out) and recycled after RECYCLE_S.
+
+    Not asyncpg's pool: a read here is one statement outside any transaction, so there is
+    nothing to reset between reads (its reset is a round trip per read), and a read that
+    fails or is cancelled closes its connection rather than handing back one in doubt."""
 
     dialect_name = "postgresql"
 
@@ -106,7 +108,8 @@ class RowReads:
                           "application_name": "tourism-hot-reads"}
         if statement_timeout_ms:
             self._settings["statement_timeout"] = str(int(statement_timeout_ms))
-        self._pool: asyncpg.Pool | None = None
+        self._idle: list[tuple[float, asyncpg.Connection]] = []  # (opened at, connection)
+        self._slots = asyncio.Semaphore(size)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kept: OrderedDict[int, _Compiled] = OrderedDict()
         #: Statements compiled and statements run (tests check that kept statements are
@@ -125,18 +128,30 @@ class RowReads:
             self._kept.popitem(last=False)
         return found
 
-    async def _pool_here(self) -> asyncpg.Pool:
+    def _here(self) -> None:
+        """Connections belong to one event loop: another loop (a new one in tests) starts
+        afresh, the old loop's connections dropped."""
         loop = asyncio.get_running_loop()
-        if self._pool is None or self._loop is not loop:
-            # connections open when first asked for (min_size 0): an outage is a failed
-            # read, answered as one, never a pool that could not be made; and making the
-            # pool awaits nothing, so no other request can find it half made
-            pool = asyncpg.create_pool(self._dsn, min_size=0, max_size=self._size,
-                                       init=_json_codecs, reset=_kept_as_is,
-                                       server_settings=self._settings)
-            self._pool, self._loop = pool, loop
-            await pool
-        return self._pool
+        if self._loop is not loop:
+            for _, connection in self._idle:
+                connection.terminate()
+            self._idle, self._slots, self._loop = [], asyncio.Semaphore(self._size), loop
+
+    async def _connection(self) -> tuple[float, asyncpg.Connection]:
+        """(when it was opened, an idle connection, or a new one)."""
+        now = time.monotonic()
+        while self._idle:
+            opened, connection = self._idle.pop()
+            if now - opened < RECYCLE_S and not connection.is_closed():
+                return opened, connection
+            connection.terminate()  # before servers or proxies drop it
+        connection = await asyncpg.connect(self._dsn, server_settings=self._settings)
+        try:
+            await _json_codecs(connection)
+        except BaseException:
+            connection.terminate()
+            raise
+        return now, connection
 
     async def rows(self, stmt: Any, params: Mapping[str, Any]) -> list[Row]:
         """The rows of a Core statement with these values of its named parameters."""
@@ -146,19 +161,30 @@ class RowReads:
                 for name in compiled.names]
         args = [value if process is None or value is None else process(value)
                 for value, process in zip(args, compiled.processors, strict=True)]
-        pool = await self._pool_here()
-        try:
-            rows: list[Row] = await pool.fetch(compiled.sql, *args, record_class=compiled.row)
-        except _UNREACHABLE as exc:
-            raise DatabaseUnreachable(f"the database cannot be reached ({type(exc).__name__})"
-                                      ) from exc
+        self._here()
+        async with self._slots:
+            try:
+                opened, connection = await self._connection()
+            except _UNREACHABLE as exc:
+                raise DatabaseUnreachable(
+                    f"the database cannot be reached ({type(exc).__name__})") from exc
+            try:
+                rows: list[Row] = await connection.fetch(compiled.sql, *args,
+                                                         record_class=compiled.row)
+            except BaseException as exc:
+                connection.terminate()  # failed or cancelled: never reused
+                if isinstance(exc, _UNREACHABLE):
+                    raise DatabaseUnreachable(
+                        f"the database cannot be reached ({type(exc).__name__})") from exc
+                raise
+            self._idle.append((opened, connection))
         return rows
 
     async def close(self) -> None:
-        """Closes the pool's connections (at shutdown)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
+        """Closes the idle connections (at shutdown)."""
+        idle, self._idle = self._idle, []
+        for _, connection in idle:
+            await connection.close()
 
 
 #: What a read of rows without ORM objects runs on: the reader, or the request's session.

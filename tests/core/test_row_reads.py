@@ -4,6 +4,7 @@ unreachable database told apart from a failed statement."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -104,3 +105,27 @@ async def test_an_unreachable_database_is_an_outage() -> None:
         await reader.close()
     # then it is what the API answers as SERVICE_UNAVAILABLE
     assert is_unavailable(failed.value) and isinstance(failed.value.__cause__, OSError)
+
+
+@ON_POSTGIS
+async def test_reads_at_once_share_at_most_size_connections(reads: RowReads) -> None:
+    # given twelve reads at once on a reader of two connections
+    backend = select(func.pg_backend_pid(), func.pg_sleep(0.05))
+    found = await asyncio.gather(*[reads.rows(backend, {}) for _ in range(12)])
+    # then each was answered, on at most two server processes, both kept for the next reads
+    pids = {rows[0][0] for rows in found}
+    assert len(found) == 12 and 1 <= len(pids) <= 2
+    assert {connection.get_server_pid() for _, connection in reads._idle} == pids
+
+
+@ON_POSTGIS
+async def test_a_cancelled_read_closes_its_connection(reads: RowReads) -> None:
+    # given a read stopped while the server still runs it
+    backend = select(func.pg_backend_pid())
+    (first,) = await reads.rows(backend, {})
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.1):
+            await reads.rows(select(func.pg_backend_pid(), func.pg_sleep(2)), {})
+    # then its connection is not handed to the next read, which is answered on a new one
+    (after,) = await reads.rows(backend, {})
+    assert after[0] != first[0] and len(reads._idle) == 1
