@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -51,6 +50,7 @@ from api.graphql_http import (
     VARY,
     Exchange,
     cache_control,
+    encoded_answer,
     json_error,
     parsed_body,
     request_error_status,
@@ -197,19 +197,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 refused.reason, extensions={"code": ApiErrorCode.BAD_REQUEST.value})])
 
     def _encoded(self, data: object) -> tuple[bytes, bool]:
-        """The answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links),
-        and whether it is the answer itself: one over TOURISM_MAX_RESPONSE_BYTES is replaced by
-        a RESPONSE_TOO_LARGE error."""
-        body = orjson.dumps(data)
-        limit = self.settings.limits.max_response_bytes
-        if len(body) <= limit:
-            return body, True
-        log.warning("answer of %d bytes refused (limit %d)", len(body), limit)
-        return orjson.dumps({"data": None, "errors": [{
-            "message": f"the answer is {len(body)} bytes, over the limit of {limit}: ask for "
-                       "smaller pages (first) or fewer fields", "extensions": {
-                "code": ApiErrorCode.RESPONSE_TOO_LARGE.value, "bytes": len(body),
-                "limit": limit}}]}), False
+        return encoded_answer(data, limit=self.settings.limits.max_response_bytes)
 
     def decode_json(self, data: str | bytes) -> object:
         """A request's JSON, parsed once: the body the request guard parsed is not parsed

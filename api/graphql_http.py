@@ -5,6 +5,7 @@ the GraphQL-shaped errors answered before GraphQL runs, and a POST's JSON body p
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from enum import StrEnum
@@ -177,3 +178,19 @@ def parsed_body(data: str | bytes) -> tuple[bool, Any]:
     if found is not None and found[0] is data:
         return True, found[1]
     return False, None
+
+
+def encoded_answer(data: object, *, limit: int) -> tuple[bytes, bool]:
+    """An answer as compact UTF-8 (Vietnamese letters unescaped: smaller on slow links), and
+    whether it is the answer itself: one over `limit` bytes (TOURISM_MAX_RESPONSE_BYTES) is
+    replaced by a RESPONSE_TOO_LARGE error."""
+    body = orjson.dumps(data)
+    if len(body) <= limit:
+        return body, True
+    logging.getLogger("tourism.api").warning("answer of %d bytes refused (limit %d)",
+                                             len(body), limit)
+    return orjson.dumps({"data": None, "errors": [{
+        "message": f"the answer is {len(body)} bytes, over the limit of {limit}: ask for "
+                   "smaller pages (first) or fewer fields", "extensions": {
+            "code": ApiErrorCode.RESPONSE_TOO_LARGE.value, "bytes": len(body),
+            "limit": limit}}]}), False
