@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import NullPool
 
 from api.settings import DatabaseSettings
-from core.row_reads import RowReads
+
+if TYPE_CHECKING:
+    from core.row_reads import RowReads
 
 
 class SpatialiteMissing(RuntimeError):
@@ -151,6 +153,8 @@ def row_reads_for(engine: AsyncEngine, *, size: int, statement_timeout_ms: int =
     session (NullPool: Lambda), where those reads run on the request's session."""
     if engine.dialect.name != "postgresql" or isinstance(engine.pool, NullPool):
         return None
+    from core.row_reads import RowReads  # asyncpg, which the tiler's artefact does without
+
     return RowReads(engine.url, size=size, statement_timeout_ms=statement_timeout_ms)
 
 

@@ -93,7 +93,9 @@ class BareLambda:
             preexec_fn=self.preexec)
         first = self._read()
         if "init" not in first:
-            raise LambdaFailed(f"INIT failed: {first.get('error')}\n{self._stderr()}")
+            failed = LambdaFailed(f"INIT failed: {first.get('error')}\n{self._stderr()}")
+            self.__exit__()  # the process and its pipes end here: no __exit__ comes
+            raise failed
         self.init = first["init"]
         return self
 
