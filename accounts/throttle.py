@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Double, Table, bindparam, case, delete, literal, select
@@ -20,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from accounts.models import RateBucket
+from core.kept import kept
 from core.upsert import upsert
 
 MAX_KEY = 320
@@ -72,8 +74,6 @@ def _now(now: float | None) -> ColumnElement[float]:
 #: The buckets' table: a take is a Core statement (no ORM bulk-insert step on the hot path).
 _BUCKETS = cast(Table, RateBucket.__table__)
 _COLUMNS = _BUCKETS.c
-#: The statements of a take, made once per database and clock (every value bound by name).
-_TAKES: dict[tuple[str, bool], tuple[Any, Any]] = {}
 
 
 def _bound(name: str) -> Any:
@@ -91,24 +91,25 @@ def _refilled(now: ColumnElement[float]) -> ColumnElement[float]:
 def _take_statements(session: AsyncSession, *, bound_clock: bool) -> tuple[Any, Any]:
     """(the upsert that takes `cost` tokens and returns what is left, the select of what the
     bucket holds), the clock the database's or the bound `now`."""
-    shape = (session.get_bind().dialect.name, bound_clock)
-    found = _TAKES.get(shape)
-    if found is None:
-        clock = _bound("now") if bound_clock else EpochNow()
-        cost, burst, rate = _bound("cost"), _bound("burst"), _bound("per_second")
-        refilled = _refilled(clock)
-        insert = upsert(session, _BUCKETS).values(
-            key=bindparam("bucket_key"), tokens=burst - cost, updated_at=clock,
-            full_at=clock + cost / rate)
-        statement = insert.on_conflict_do_update(
-            index_elements=[_COLUMNS.key],
-            set_={"tokens": refilled - cost, "updated_at": clock,
-                  "full_at": clock + (burst - (refilled - cost)) / rate},
-            where=refilled >= cost,
-        ).returning(_COLUMNS.tokens)
-        held = select(refilled).where(_COLUMNS.key == bindparam("bucket_key"))
-        found = _TAKES[shape] = (statement, held)
-    return found
+    return kept((_take_statements, session.get_bind().dialect.name, bound_clock),
+                partial(_made_take_statements, session, bound_clock))
+
+
+def _made_take_statements(session: AsyncSession, bound_clock: bool) -> tuple[Any, Any]:
+    clock = _bound("now") if bound_clock else EpochNow()
+    cost, burst, rate = _bound("cost"), _bound("burst"), _bound("per_second")
+    refilled = _refilled(clock)
+    insert = upsert(session, _BUCKETS).values(
+        key=bindparam("bucket_key"), tokens=burst - cost, updated_at=clock,
+        full_at=clock + cost / rate)
+    statement = insert.on_conflict_do_update(
+        index_elements=[_COLUMNS.key],
+        set_={"tokens": refilled - cost, "updated_at": clock,
+              "full_at": clock + (burst - (refilled - cost)) / rate},
+        where=refilled >= cost,
+    ).returning(_COLUMNS.tokens)
+    held = select(refilled).where(_COLUMNS.key == bindparam("bucket_key"))
+    return statement, held
 
 
 async def take(*, session: AsyncSession, bucket: Bucket, key: str, cost: float = 1.0,

@@ -76,10 +76,10 @@ class _Text:
 
 @dataclass(frozen=True, slots=True)
 class _Part:
-    """How a node field is written: its renderer, and the expression (of `row` and `chain`)
-    that writes it inline in a generated function, when it has one."""
+    """How a node field is written: inline, as an expression of `row` and `chain` in the
+    generated function (`source`), or by calling its renderer (`render`)."""
 
-    render: Render
+    render: Render | None = None
     source: str | None = None
 
 
@@ -147,8 +147,9 @@ class Planner:
             self.columns.add(text.column)
             if name == "name":
                 self.columns.add("slug")
-                return _Part(lambda row, chain: _name_text(row, text.chain or chain),
-                             None if text.chain else "_name_text(row, chain)")
+                if text.chain is None:
+                    return _Part(source="_name_text(row, chain)")
+                return _Part(lambda row, chain: _name_text(row, text.chain or chain))
             if name == "nameLang":
                 return _Part(lambda row, chain: _name_lang(row, text.chain or chain))
             plan = self.leaf_object(type_.fields[name].type, group, frozenset({"text", "lang"}))
@@ -157,10 +158,9 @@ class Planner:
         if name == "location":
             plan = self.leaf_object(type_.fields[name].type, group, frozenset({"lat", "lng"}))
             self.columns.update(("lat", "lng"))
-            return _Part(lambda row, chain: {key: ("GeoPoint" if what == "__typename" else float(
-                getattr(row, what))) for key, what in plan}, _dict_source([
-                    f"{key!r}: " + ("'GeoPoint'" if what == "__typename" else f"float(row.{what})")
-                    for key, what in plan]))
+            return _Part(source=_dict_source([
+                f"{key!r}: " + ("'GeoPoint'" if what == "__typename" else f"float(row.{what})")
+                for key, what in plan]))
         raise _Unplanned(name)
 
 
@@ -186,10 +186,10 @@ def _destination_id(key: int) -> str:
 
 #: Node fields that need no argument: (columns read, how each is written).
 _NODE_FIELDS: dict[str, tuple[tuple[str, ...], _Part]] = {
-    "__typename": ((), _Part(lambda row, chain: "Destination", "'Destination'")),
-    "id": ((), _Part(lambda row, chain: _destination_id(row.id), "_id(row.id)")),
-    "slug": (("slug",), _Part(lambda row, chain: row.slug, "row.slug")),
-    "district": (("district",), _Part(lambda row, chain: row.district, "row.district")),
+    "__typename": ((), _Part(source="'Destination'")),
+    "id": ((), _Part(source="_id(row.id)")),
+    "slug": (("slug",), _Part(source="row.slug")),
+    "district": (("district",), _Part(source="row.district")),
     "category": (("category",), _Part(lambda row, chain: Category(row.category).name)),
     "status": (("status",), _Part(lambda row, chain: Status(row.status).name)),
     "heritageRanking": (("heritage_ranking",), _Part(lambda row, chain: HeritageRanking(
@@ -219,6 +219,7 @@ def _node_source(parts: list[tuple[str, _Part]], env: dict[str, Any],
     fields = []
     for key, part in parts:
         if part.source is None:
+            assert part.render is not None
             name = f"_p{len(env)}"
             env[name] = part.render
             fields.append(f"{key!r}: {name}(row, chain)")

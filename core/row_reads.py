@@ -4,7 +4,7 @@ connection or psycopg's per-statement work around them.
 
 A statement is compiled once for asyncpg (kept statements, geo/nearest.kept, are one object
 per shape: one compile each), then runs as a prepared statement of asyncpg's cache on
-connections of this reader's own pool: read-only, in autocommit, under the engine's
+connections of this reader's own (RowReads): read-only, in autocommit, under the engine's
 statement timeout. Rows are asyncpg records whose columns are attributes too, as on
 SQLAlchemy's rows; JSON columns decode with orjson, as the engine's do.
 
@@ -43,6 +43,10 @@ _UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
 
 class DatabaseUnreachable(ConnectionError):
     """The hot reads' database could not be reached (the cause says how)."""
+
+
+def _unreachable(cause: BaseException) -> DatabaseUnreachable:
+    return DatabaseUnreachable(f"the database cannot be reached ({type(cause).__name__})")
 
 
 class Row(asyncpg.Record):  # type: ignore[misc]  # asyncpg ships no types
@@ -166,16 +170,14 @@ class RowReads:
             try:
                 opened, connection = await self._connection()
             except _UNREACHABLE as exc:
-                raise DatabaseUnreachable(
-                    f"the database cannot be reached ({type(exc).__name__})") from exc
+                raise _unreachable(exc) from exc
             try:
                 rows: list[Row] = await connection.fetch(compiled.sql, *args,
                                                          record_class=compiled.row)
             except BaseException as exc:
                 connection.terminate()  # failed or cancelled: never reused
                 if isinstance(exc, _UNREACHABLE):
-                    raise DatabaseUnreachable(
-                        f"the database cannot be reached ({type(exc).__name__})") from exc
+                    raise _unreachable(exc) from exc
                 raise
             self._idle.append((opened, connection))
         return rows

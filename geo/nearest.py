@@ -11,7 +11,6 @@ from the session's dialect:
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import QueryableAttribute
 
+from core.kept import kept
 from core.row_reads import RowReads, RowSource
 from geo import dialects
 from geo.geometry import BBox, GeoPoint, circle_bbox
@@ -41,8 +41,6 @@ T = TypeVar("T")
 _SPHERE_SLACK = 1.01 / 0.99
 #: First ring of the SpatiaLite nearest-first search, in metres.
 _FIRST_RING_M = 2_000.0
-#: Statements kept by shape (least recently used first out).
-_KEPT = 128
 #: A search's values, each bound by name: a statement of one shape serves every search.
 _LIMIT = "row_limit"
 _RADIUS = "radius_m"
@@ -73,24 +71,6 @@ def limit_param(limit: int) -> dict[str, int]:
 
 
 _LIMITED = bindparam(_LIMIT, 1, type_=Integer)
-
-
-_KEPT_STATEMENTS: OrderedDict[Hashable, Any] = OrderedDict()
-
-
-def kept(key: Hashable, build: Callable[[], T]) -> T:
-    """build(), made once per key: a statement whose values are all bound by name is the same
-    object for every search of its shape, so SQLAlchemy neither rebuilds it nor recomputes
-    its cache key. The key must hold whatever changes the SQL (columns are compared by
-    identity: the same column objects, the same key)."""
-    found = _KEPT_STATEMENTS.get(key)
-    if found is None:
-        found = _KEPT_STATEMENTS[key] = build()
-        while len(_KEPT_STATEMENTS) > _KEPT:
-            _KEPT_STATEMENTS.popitem(last=False)
-    else:
-        _KEPT_STATEMENTS.move_to_end(key)
-    return found
 
 
 async def _rows(session: RowSource, stmt: Select[Any], params: dict[str, Any], *,

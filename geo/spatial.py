@@ -12,13 +12,14 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from sqlalchemy import Boolean, Float, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.kept import kept
 from core.paging import Key, Page, PageRequest, page_of
 from core.row_reads import RowSource
 from geo import dialects
 from geo.errors import GeoError, GeoErrorCode
 from geo.geometry import METRES_PER_DEGREE_LAT_MIN, BBox, GeoPoint
 from geo.models import Destination
-from geo.nearest import after, after_params, closest_to_centre, kept, nearest
+from geo.nearest import after, after_params, closest_to_centre, nearest
 from geo.service import DestinationFilter, filter_clauses
 
 MAX_ZOOM = 22
